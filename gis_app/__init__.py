@@ -1,0 +1,38 @@
+"""sanigrid's Flask application: the app factory wires settings, storage and blueprints."""
+from __future__ import annotations
+
+from flask import Flask
+from flask.json.provider import DefaultJSONProvider
+
+__all__ = ["create_app"]
+
+
+class OrjsonProvider(DefaultJSONProvider):
+    """Serialise with orjson: fast, strict (no NaN), UTF-8 Chinese kept as text."""
+
+    def dumps(self, obj, **kwargs):
+        import orjson
+        return orjson.dumps(obj, default=self.default,
+                            option=orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY).decode()
+
+    def loads(self, s, **kwargs):
+        import orjson
+        return orjson.loads(s)
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app: defaults, then instance folder and SANIGRID_* environment, then ``config``."""
+    from .config import load_settings
+    from .errors import register_error_handlers
+    from .storage import engine_for
+    from .views import pages
+
+    settings = load_settings(config)
+    app = Flask(__name__, instance_path=settings["SANIGRID_INSTANCE"], static_folder=None)
+    app.json = OrjsonProvider(app)
+    app.config.update(settings)
+    app.config["MAX_CONTENT_LENGTH"] = settings["SANIGRID_MAX_IMPORT_BYTES"]
+    app.extensions["sanigrid.engine"] = engine_for(settings["SANIGRID_DATABASE_URL"])
+    register_error_handlers(app)
+    app.register_blueprint(pages.bp)
+    return app

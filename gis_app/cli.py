@@ -1,0 +1,167 @@
+"""The ``sanigrid`` command: one click group calling the same functions as the API."""
+from __future__ import annotations
+
+import io
+import json
+import sys
+
+import click
+
+from .errors import SanigridError
+
+__all__ = ["main", "cli"]
+
+
+class _App:
+    """Builds the Flask app on first use so ``--help`` stays fast."""
+
+    def __init__(self):
+        self._app = None
+
+    @property
+    def app(self):
+        if self._app is None:
+            from . import create_app
+            self._app = create_app()
+        return self._app
+
+    @property
+    def engine(self):
+        return self.app.extensions["sanigrid.engine"]
+
+    @property
+    def settings(self):
+        return self.app.config
+
+
+pass_app = click.make_pass_decorator(_App, ensure=True)
+
+
+def _fail(exc: SanigridError):
+    click.echo(f"error: {exc}", err=True)
+    sys.exit(1)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def cli():
+    """sanigrid: grid-management GIS for city sanitation (网格化管理)."""
+
+
+@cli.command()
+@pass_app
+def init(ctx: _App):
+    """Create or upgrade the database schema."""
+    from .storage import upgrade
+    upgrade(ctx.settings["SANIGRID_DATABASE_URL"])
+    click.echo(f"database ready: {ctx.settings['SANIGRID_DATABASE_URL']}")
+
+
+@cli.command()
+@click.option("--grids", "n_grids", default=600, show_default=True, type=click.IntRange(1, 200_000),
+              help="number of grids to generate")
+@click.option("--seed", default=0, show_default=True, type=int, help="random seed (same seed, same city)")
+@click.option("--replace", is_flag=True, help="wipe the register first (the demo needs an empty one)")
+@pass_app
+def demo(ctx: _App, n_grids, seed, replace):
+    """Generate and load the demo city (Liuzhou's five urban districts)."""
+    from .demo_loader import load_demo
+    from .storage import upgrade
+    upgrade(ctx.settings["SANIGRID_DATABASE_URL"])
+    try:
+        summary = load_demo(ctx.engine, ctx.settings, n_grids=n_grids, seed=seed, replace=replace)
+    except SanigridError as exc:
+        _fail(exc)
+    click.echo(summary)
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@pass_app
+def serve(ctx: _App, host, port):
+    """Serve the web app (development server; see the README for gunicorn)."""
+    click.echo(f"sanigrid serving on http://{host}:{port}")
+    ctx.app.run(host=host, port=port, threaded=True, use_reloader=False)
+
+
+@cli.command("import")
+@click.argument("layer", type=click.Choice(["regions", "grids", "people"]))
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--crs", help="coordinates' CRS when the file does not say: EPSG:n, gcj02 or bd09")
+@click.option("--encoding", help="text encoding of a Shapefile DBF or CSV, e.g. gbk")
+@click.option("--codes", is_flag=True, help="FILE is a CSV code list (code,name) of regions")
+@click.option("--dry-run", is_flag=True, help="validate and report what would change; write nothing")
+@click.option("--make-valid", is_flag=True, help="repair invalid geometries instead of refusing them")
+@pass_app
+def import_(ctx: _App, layer, file, crs, encoding, codes, dry_run, make_valid):
+    """Import a layer from GeoJSON, GeoPackage, Shapefile or CSV: all or nothing."""
+    from .imports import import_file
+    try:
+        report = import_file(ctx.engine, ctx.settings, layer, file, crs=crs, encoding=encoding,
+                             dry_run=dry_run, make_valid=make_valid, codes=codes)
+    except SanigridError as exc:
+        _fail(exc)
+    for note in report.notes:
+        click.echo(f"note: {note}")
+    click.echo(report.summary())
+
+
+@cli.command()
+@click.argument("layer", type=click.Choice(["regions", "grids", "people", "roles"]))
+@click.option("--format", "fmt", required=True, type=click.Choice(["geojson", "gpkg", "shp", "csv", "xlsx"]))
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False))
+@click.option("--district", help="only this district (6-digit code) or any region code")
+@click.option("--encoding", help="Shapefile DBF encoding (default UTF-8; gbk for old GIS software)")
+@pass_app
+def export(ctx: _App, layer, fmt, output, district, encoding):
+    """Export a layer to a GIS file or spreadsheet."""
+    from .exports import export_layer
+    try:
+        count = export_layer(ctx.engine, layer, fmt, output, district=district, encoding=encoding)
+    except SanigridError as exc:
+        _fail(exc)
+    click.echo(f"{layer}: {count} rows written to {output}")
+
+
+@cli.command()
+@click.option("--district")
+@click.option("--street")
+@click.option("--community")
+@click.option("--format", "fmt", default="table", show_default=True, type=click.Choice(["table", "json", "csv"]))
+@pass_app
+def staffing(ctx: _App, district, street, community, fmt):
+    """Print each grid's staffing status with a roll-up per region."""
+    from .register import staffing_report
+    given = [c for c in (district, street, community) if c]
+    if len(given) > 1:
+        raise click.UsageError("give at most one of --district, --street, --community")
+    try:
+        table, rollup = staffing_report(ctx.engine, ctx.settings, given[0] if given else None)
+    except SanigridError as exc:
+        _fail(exc)
+    click.echo(_render_staffing(table, rollup, fmt))
+
+
+def _render_staffing(table, rollup, fmt) -> str:
+    from grids.staffing import STATUS_LABELS
+    from .textable import render_table
+    if fmt == "json":
+        return json.dumps({"grids": table.to_dict("records"), "rollup": rollup.to_dict("records")},
+                          ensure_ascii=False, indent=1, default=int)
+    if fmt == "csv":
+        out = io.StringIO()
+        flat = table.assign(shortfalls=table["shortfalls"].str.join(";"), messages=table["messages"].str.join("；"))
+        flat.to_csv(out, index=False)
+        return out.getvalue()
+    roll = render_table(["级别", "编码", "名称", "网格", "齐全", "缺员", "无人", "户数", "保洁员(需)", "缺保洁员"],
+                        [[r.level, r.code, r.name, r.grids, r.complete, r.short, r.unstaffed, r.households,
+                          f"{r.cleaners}({r.required_cleaners})", r.cleaner_gap] for r in rollup.itertuples()])
+    grids = render_table(["网格编码", "名称", "户数", "保洁员(需)", "状态", "缺项"],
+                         [[g.code, g.name, g.households, f"{g.cleaners}({g.required_cleaners})",
+                           STATUS_LABELS[g.status], "；".join(g.messages)] for g in table.itertuples()])
+    return f"{roll}\n\n{grids}"
+
+
+def main():
+    """Entry point of the console script."""
+    cli(prog_name="sanigrid")

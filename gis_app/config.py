@@ -1,0 +1,54 @@
+"""Settings: defaults, then the instance folder and SANIGRID_* environment, then a test mapping."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+__all__ = ["DEFAULTS", "ENV_SETTINGS", "load_settings"]
+
+DEFAULTS = {
+    "SANIGRID_INSTANCE": "instance",
+    "SANIGRID_DATABASE_URL": None,           # default: sqlite:///<instance>/sanigrid.sqlite
+    "SANIGRID_TILES": "none",                # basemap URL template, or none
+    "SANIGRID_METRIC_CRS": None,             # default: CGCS2000 3-degree GK zone of the data
+    "SANIGRID_OUTSIDE_TOLERANCE_M": 1.0,     # a grid may reach this far outside its community
+    "SANIGRID_OVERLAP_TOLERANCE_M2": 1.0,    # grids may overlap by this much
+    "SANIGRID_MAX_GRIDS_PER_PERSON": 3,      # one person serving more grids is a shortfall
+    "SANIGRID_MAX_IMPORT_BYTES": 100 * 1024 * 1024,
+}
+# Settings read from the environment, with the type each one converts to.
+ENV_SETTINGS = {
+    "SANIGRID_INSTANCE": str,
+    "SANIGRID_DATABASE_URL": str,
+    "SANIGRID_TILES": str,
+    "SANIGRID_METRIC_CRS": str,
+    "SANIGRID_OUTSIDE_TOLERANCE_M": float,
+    "SANIGRID_OVERLAP_TOLERANCE_M2": float,
+    "SANIGRID_MAX_GRIDS_PER_PERSON": int,
+    "SANIGRID_MAX_IMPORT_BYTES": int,
+}
+
+
+def _from_environment(environ) -> dict:
+    out = {}
+    for name, kind in ENV_SETTINGS.items():
+        raw = environ.get(name)
+        if raw in (None, ""):
+            continue
+        try:
+            out[name] = kind(raw)
+        except ValueError:
+            raise SystemExit(f"setting {name}={raw!r} is not a valid {kind.__name__}") from None
+    return out
+
+
+def load_settings(overrides: dict | None = None, environ=None) -> dict:
+    """Return the effective settings; the database URL defaults to SQLite in the instance folder."""
+    settings = dict(DEFAULTS)
+    settings.update(_from_environment(os.environ if environ is None else environ))
+    settings.update(overrides or {})
+    instance = Path(settings["SANIGRID_INSTANCE"]).resolve()
+    settings["SANIGRID_INSTANCE"] = str(instance)
+    if not settings["SANIGRID_DATABASE_URL"]:
+        settings["SANIGRID_DATABASE_URL"] = f"sqlite:///{instance / 'sanigrid.sqlite'}"
+    return settings

@@ -1,0 +1,87 @@
+"""Typed errors that carry their HTTP status, and one app-level RFC 9457 problem handler."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response, render_template, request
+from werkzeug.exceptions import HTTPException
+
+__all__ = ["SanigridError", "NotFound", "ValidationFailed", "Conflict", "register_error_handlers"]
+
+log = logging.getLogger(__name__)
+
+
+class SanigridError(Exception):
+    """Base error: ``detail`` is for the user; the log gets ``log_message`` if given."""
+
+    status = 400
+    title = "Bad request"
+
+    def __init__(self, detail: str, *, log_message: str | None = None):
+        super().__init__(detail)
+        self.detail = detail
+        self.log_message = log_message
+
+    def body(self) -> dict:
+        return {"type": "about:blank", "title": self.title, "status": self.status, "detail": self.detail}
+
+
+class NotFound(SanigridError):
+    status = 404
+    title = "Not found"
+
+
+class Conflict(SanigridError):
+    status = 409
+    title = "Conflict"
+
+
+class ValidationFailed(SanigridError):
+    """Input refused: ``problems`` lists every culprit (feature index, code, reason)."""
+
+    status = 422
+    title = "Validation failed"
+
+    def __init__(self, detail: str, problems=(), *, notes=()):
+        super().__init__(detail)
+        self.problems = list(problems)
+        self.notes = list(notes)
+
+    def body(self) -> dict:
+        body = super().body()
+        body["problems"] = [{"index": p.index, "code": p.code, "reason": p.reason} for p in self.problems]
+        return body
+
+    def __str__(self) -> str:
+        lines = [self.detail] + [f"  - {p}" for p in self.problems]
+        return "\n".join(lines)
+
+
+def _problem(body: dict) -> Response:
+    if request.accept_mimetypes.accept_html and not request.path.startswith(("/api/", "/ogc", "/open311")):
+        return Response(render_template("error.html", problem=body), status=body["status"],
+                        mimetype="text/html")
+    from flask import json
+    return Response(json.dumps(body, ensure_ascii=False), status=body["status"],
+                    mimetype="application/problem+json")
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Render every error, routing 404/405 included, as problem+json (HTML for pages)."""
+
+    @app.errorhandler(SanigridError)
+    def _typed(exc: SanigridError):
+        if exc.log_message:
+            log.warning(exc.log_message)
+        return _problem(exc.body())
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException):
+        return _problem({"type": "about:blank", "title": exc.name, "status": exc.code,
+                         "detail": exc.description})
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return _problem({"type": "about:blank", "title": "Internal Server Error", "status": 500,
+                         "detail": "The server failed to answer; the error is logged."})

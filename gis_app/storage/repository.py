@@ -1,0 +1,216 @@
+"""Reads and writes of the register. Every function takes the caller's session."""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+from sqlalchemy import delete, func, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from .schema import Grid, GridHistory, ImportLog, Meta, Person, Region, Role
+
+__all__ = [
+    "now", "load_regions", "load_grids", "load_people", "load_roles", "used_grid_codes", "register_version",
+    "bump_register_version", "upsert_regions", "write_grid", "retire_grid", "grid_history", "upsert_people",
+    "replace_roles", "log_import", "GRID_COLUMNS", "person_ids", "grid_counts", "find_active_grids", "wipe_register",
+]
+
+GRID_COLUMNS = ["code", "name", "community", "type", "households", "population", "sign_lon", "sign_lat",
+                "area_m2", "version", "start_date", "end_date"]
+
+
+def now() -> datetime:
+    """Return the current UTC time without tzinfo (stored as UTC on every backend)."""
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def _under(column, code):
+    return column.like(f"{code}%") if code else True
+
+
+def load_regions(session: Session, *, level: str | None = None, under: str | None = None) -> gpd.GeoDataFrame:
+    """Return regions (code, name, level, parent, geometry) ordered by code."""
+    stmt = select(Region).where(_under(Region.code, under)).order_by(Region.code)
+    if level:
+        stmt = stmt.where(Region.level == level)
+    rows = session.scalars(stmt).all()
+    geoms = shapely.from_wkb([r.geom for r in rows]) if rows else []
+    frame = pd.DataFrame({"code": [r.code for r in rows], "name": [r.name for r in rows],
+                          "level": [r.level for r in rows], "parent": [r.parent for r in rows]})
+    return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, crs="EPSG:4326"), crs="EPSG:4326")
+
+
+def load_grids(session: Session, *, under: str | None = None, retired: bool = False,
+               codes=None) -> gpd.GeoDataFrame:
+    """Return grids with their attributes spread into columns, active ones unless ``retired``."""
+    stmt = select(Grid).where(_under(Grid.code, under)).order_by(Grid.code)
+    if not retired:
+        stmt = stmt.where(Grid.end_date.is_(None))
+    if codes is not None:
+        stmt = stmt.where(Grid.code.in_(list(codes)))
+    rows = session.scalars(stmt).all()
+    frame = pd.DataFrame([{**{c: getattr(r, c) for c in GRID_COLUMNS}, **(r.attrs or {})} for r in rows],
+                         columns=None if rows else GRID_COLUMNS)
+    geoms = shapely.from_wkb([r.geom for r in rows]) if rows else []
+    return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, crs="EPSG:4326"), crs="EPSG:4326")
+
+
+def load_people(session: Session) -> pd.DataFrame:
+    """Return every person (phone, name, photo)."""
+    rows = session.execute(select(Person.phone, Person.name, Person.photo).order_by(Person.phone)).all()
+    return pd.DataFrame(rows, columns=["phone", "name", "photo"])
+
+
+def load_roles(session: Session, *, under: str | None = None) -> pd.DataFrame:
+    """Return roles of active grids as (grid, person, name, phone, role, backup, backup_name)."""
+    backup = aliased(Person)
+    stmt = (select(Role.grid, Person.phone, Person.name, Role.role, backup.phone, backup.name)
+            .join(Person, Role.person_id == Person.id).outerjoin(backup, Role.backup_id == backup.id)
+            .join(Grid, Grid.code == Role.grid).where(Grid.end_date.is_(None), _under(Role.grid, under))
+            .order_by(Role.grid, Role.role, Person.phone))
+    rows = session.execute(stmt).all()
+    frame = pd.DataFrame(rows, columns=["grid", "person", "name", "role", "backup", "backup_name"])
+    return frame.astype(object).where(frame.notna(), None)
+
+
+def used_grid_codes(session: Session, community: str) -> list[str]:
+    """Return every grid code ever used in a community, retired ones included."""
+    return list(session.scalars(select(Grid.code).where(Grid.community == community)))
+
+
+def register_version(session: Session) -> int:
+    """Return the register's version: it changes with every write."""
+    value = session.scalar(select(Meta.value).where(Meta.key == "register_version"))
+    return int(value or 0)
+
+
+def bump_register_version(session: Session) -> int:
+    """Increase the register version inside the caller's transaction."""
+    row = session.get(Meta, "register_version")
+    if row is None:
+        row = Meta(key="register_version", value="0")
+        session.add(row)
+    row.value = str(int(row.value) + 1)
+    return int(row.value)
+
+
+def upsert_regions(session: Session, records: list[dict], at: datetime) -> None:
+    """Insert or update regions by code; a record without geometry keeps the stored boundary."""
+    for rec in records:
+        row = session.get(Region, rec["code"]) or Region(code=rec["code"])
+        row.name, row.level, row.parent = rec["name"], rec["level"], rec.get("parent")
+        if rec.get("geometry") is not None:
+            row.geom = shapely.to_wkb(rec["geometry"])
+        row.attrs = {**(row.attrs or {}), **rec.get("attrs", {})}
+        row.updated_at = at
+        session.add(row)
+
+
+def _snapshot(row: Grid) -> dict:
+    record = {c: getattr(row, c) for c in GRID_COLUMNS}
+    for key in ("start_date", "end_date"):
+        record[key] = record[key].isoformat() if record[key] else None
+    record["attrs"] = row.attrs
+    record["geometry"] = shapely.to_wkt(shapely.from_wkb(row.geom), rounding_precision=9)
+    return record
+
+
+def _history(session: Session, row: Grid, action: str, by: str, at: datetime) -> None:
+    session.add(GridHistory(code=row.code, version=row.version, action=action, at=at, by=by,
+                            record=_snapshot(row)))
+
+
+def write_grid(session: Session, rec: dict, by: str, at: datetime) -> str:
+    """Create or update one grid from a validated record; returns 'created' or 'updated'."""
+    row = session.get(Grid, rec["code"])
+    action = "updated" if row is not None else "created"
+    if row is None:
+        row = Grid(code=rec["code"], version=0, start_date=at.date())
+    geom = rec["geometry"]
+    row.geom = shapely.to_wkb(geom)
+    row.minx, row.miny, row.maxx, row.maxy = (float(v) for v in shapely.bounds(geom))
+    for key in ("community", "name", "type", "households", "population", "sign_lon", "sign_lat", "area_m2"):
+        setattr(row, key, rec[key])
+    row.attrs = rec.get("attrs", {})
+    row.end_date = None
+    row.version += 1
+    row.updated_at, row.updated_by = at, by
+    session.add(row)
+    session.flush()
+    _history(session, row, "create" if action == "created" else "update", by, at)
+    return action
+
+
+def retire_grid(session: Session, code: str, by: str, at: datetime, end: date | None = None) -> bool:
+    """Retire a grid (its code is never reused), keeping its history; False when not active."""
+    row = session.get(Grid, code)
+    if row is None or row.end_date is not None:
+        return False
+    row.end_date = end or at.date()
+    row.version += 1
+    row.updated_at, row.updated_by = at, by
+    session.execute(delete(Role).where(Role.grid == code))
+    session.flush()
+    _history(session, row, "retire", by, at)
+    return True
+
+
+def grid_history(session: Session, code: str) -> list[dict]:
+    """Return every version of a grid, oldest first."""
+    rows = session.scalars(select(GridHistory).where(GridHistory.code == code).order_by(GridHistory.version))
+    return [{"version": r.version, "action": r.action, "at": r.at.isoformat(), "by": r.by, "record": r.record}
+            for r in rows]
+
+
+def upsert_people(session: Session, people: list[dict]) -> dict:
+    """Insert or update people by phone; returns phone → id."""
+    phones = [p["phone"] for p in people]
+    existing = {p.phone: p for p in session.scalars(select(Person).where(Person.phone.in_(phones)))}
+    for p in people:
+        row = existing.get(p["phone"]) or Person(phone=p["phone"])
+        row.name = p["name"]
+        if p.get("photo") is not None:
+            row.photo = p["photo"]
+        session.add(row)
+        existing[p["phone"]] = row
+    session.flush()
+    return {phone: row.id for phone, row in existing.items()}
+
+
+def person_ids(session: Session, phones) -> dict:
+    """Return phone → id for the people already in the register."""
+    return dict(session.execute(select(Person.phone, Person.id).where(Person.phone.in_(list(phones)))).all())
+
+
+def replace_roles(session: Session, grids, rows: list[dict], ids: dict) -> None:
+    """Replace every role of ``grids`` by ``rows`` (grid, phone, role, backup phone)."""
+    session.execute(delete(Role).where(Role.grid.in_(list(grids))))
+    session.flush()
+    session.add_all(Role(grid=r["grid"], person_id=ids[r["phone"]], role=r["role"],
+                         backup_id=ids[r["backup"]] if r.get("backup") else None) for r in rows)
+
+
+def grid_counts(session: Session) -> dict:
+    """Return the number of active grids per community."""
+    stmt = select(Grid.community, func.count()).where(Grid.end_date.is_(None)).group_by(Grid.community)
+    return dict(session.execute(stmt).all())
+
+
+def log_import(session: Session, *, by: str, layer: str, source: str, landed: bool, summary: str) -> None:
+    """Record an import attempt (landed or refused)."""
+    session.add(ImportLog(at=now(), by=by, layer=layer, source=source[:500], landed=landed, summary=summary))
+
+
+def find_active_grids(session: Session, codes) -> set:
+    """Return which of ``codes`` are active grids."""
+    stmt = select(Grid.code).where(Grid.code.in_(list(codes)), or_(Grid.end_date.is_(None)))
+    return set(session.scalars(stmt))
+
+
+def wipe_register(session: Session) -> None:
+    """Delete every region, grid, history row, person and role (the demo's --replace)."""
+    for table in (Role, GridHistory, Grid, Person, Region):
+        session.execute(delete(table))
+    bump_register_version(session)

@@ -1,0 +1,109 @@
+"""The register's tables. Geometry is WKB in EPSG:4326 with its bounding box beside it.
+
+SQLite keeps WKB in a BLOB; the spatial index is the in-process STRtree built from these
+rows per register version (see gis_app.spatial_index). PostGIS gets geometry columns
+in its own migration, behind the same names.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (JSON, Boolean, Date, DateTime, Float, ForeignKey, Integer, LargeBinary, String,
+                        Text, UniqueConstraint)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+__all__ = ["Base", "Region", "Grid", "GridHistory", "Person", "Role", "ImportLog", "Meta"]
+
+
+class Base(DeclarativeBase):
+    """Declarative base of the register's tables."""
+
+
+class Region(Base):
+    __tablename__ = "regions"
+    code: Mapped[str] = mapped_column(String(12), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    level: Mapped[str] = mapped_column(String(16), index=True)
+    parent: Mapped[str | None] = mapped_column(String(12), index=True)
+    geom: Mapped[bytes | None] = mapped_column(LargeBinary)
+    attrs: Mapped[dict] = mapped_column(JSON, default=dict)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class Grid(Base):
+    __tablename__ = "grids"
+    code: Mapped[str] = mapped_column(String(15), primary_key=True)
+    community: Mapped[str] = mapped_column(String(12), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    type: Mapped[str] = mapped_column(String(32))
+    households: Mapped[int] = mapped_column(Integer)
+    population: Mapped[int] = mapped_column(Integer)
+    sign_lon: Mapped[float | None] = mapped_column(Float)
+    sign_lat: Mapped[float | None] = mapped_column(Float)
+    geom: Mapped[bytes] = mapped_column(LargeBinary)
+    minx: Mapped[float] = mapped_column(Float)
+    miny: Mapped[float] = mapped_column(Float)
+    maxx: Mapped[float] = mapped_column(Float)
+    maxy: Mapped[float] = mapped_column(Float)
+    area_m2: Mapped[float] = mapped_column(Float)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date | None] = mapped_column(Date, index=True)
+    attrs: Mapped[dict] = mapped_column(JSON, default=dict)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_by: Mapped[str] = mapped_column(String(100))
+
+
+class GridHistory(Base):
+    """Every version of every grid, with who and when: a retired grid keeps its past."""
+
+    __tablename__ = "grid_history"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    code: Mapped[str] = mapped_column(String(15), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(16))
+    at: Mapped[datetime] = mapped_column(DateTime)
+    by: Mapped[str] = mapped_column(String(100))
+    record: Mapped[dict] = mapped_column(JSON)
+    __table_args__ = (UniqueConstraint("code", "version"),)
+
+
+class Person(Base):
+    __tablename__ = "people"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    phone: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    photo: Mapped[str | None] = mapped_column(String(500))
+
+
+class Role(Base):
+    """A person serving a grid; a cleaner row is an A post, ``backup_id`` its B post."""
+
+    __tablename__ = "roles"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    grid: Mapped[str] = mapped_column(ForeignKey("grids.code"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    role: Mapped[str] = mapped_column(String(16))
+    backup_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    __table_args__ = (UniqueConstraint("grid", "person_id", "role"),)
+
+
+class ImportLog(Base):
+    """One row per import attempt, landed or refused."""
+
+    __tablename__ = "import_log"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(DateTime)
+    by: Mapped[str] = mapped_column(String(100))
+    layer: Mapped[str] = mapped_column(String(32))
+    source: Mapped[str] = mapped_column(String(500))
+    landed: Mapped[bool] = mapped_column(Boolean)
+    summary: Mapped[str] = mapped_column(Text)
+
+
+class Meta(Base):
+    """Key-value facts about the register, e.g. its version (bumped by every write)."""
+
+    __tablename__ = "meta"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))

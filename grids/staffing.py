@@ -1,0 +1,146 @@
+"""Staffing rules for grids: the leader, the five kinds, the cleaner ratio, A/B posts.
+
+Plain functions on pandas frames so the CLI, the API and the gap report share one truth.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import pandas as pd
+
+from .roles import CLEANER, FIVE_KINDS, LEADER, ROLE_LABELS
+
+__all__ = [
+    "HOUSEHOLDS_PER_CLEANER", "DEFAULT_MAX_GRIDS_PER_PERSON", "Shortfall", "required_cleaners",
+    "grid_shortfalls", "staffing_table", "staffing_rollup", "STATUS_LABELS",
+]
+
+HOUSEHOLDS_PER_CLEANER = 100
+DEFAULT_MAX_GRIDS_PER_PERSON = 3
+STATUS_LABELS = {"complete": "齐全", "short": "缺员", "unstaffed": "无人"}
+ROLE_COLUMNS = ["grid", "person", "role", "backup"]
+
+
+@dataclass(frozen=True)
+class Shortfall:
+    """One thing a grid lacks; ``kind`` is stable for programs, ``message`` is for people."""
+
+    kind: str
+    message: str
+
+
+def required_cleaners(households) -> int:
+    """Return ceil(households / 100): at least one cleaner per 100 households (每100户至少1名保洁员)."""
+    if households is None or isinstance(households, bool):
+        raise ValueError(f"households must be a whole number >= 0, got {households!r}")
+    value = float(households)
+    if not math.isfinite(value) or value < 0 or value != int(value):
+        raise ValueError(f"households must be a whole number >= 0, got {households!r}")
+    return -(-int(value) // HOUSEHOLDS_PER_CLEANER)
+
+
+def grid_shortfalls(households, roles: pd.DataFrame, grids_per_person: dict | None = None,
+                    max_grids_per_person: int = DEFAULT_MAX_GRIDS_PER_PERSON) -> list[Shortfall]:
+    """List every shortfall of one grid given its role rows (columns: person, role, backup)."""
+    kinds = set(roles["role"])
+    leaders = roles[roles["role"] == LEADER]
+    cleaners = roles[roles["role"] == CLEANER]
+    out = []
+    if leaders.empty:
+        out.append(Shortfall("no_leader", "无网格长 no grid leader"))
+    elif len(leaders) > 1:
+        out.append(Shortfall("many_leaders", f"{len(leaders)} 名网格长 (应为1名) {len(leaders)} leaders, expected 1"))
+    missing = [k for k in FIVE_KINDS if k not in kinds]
+    if missing:
+        names = "、".join(ROLE_LABELS[k] for k in missing)
+        out.append(Shortfall("missing_roles", f"缺少{names} missing: {', '.join(missing)}"))
+    need = required_cleaners(households)
+    if len(cleaners) < need:
+        out.append(Shortfall("cleaners_below_ratio",
+                             f"保洁员{len(cleaners)}名, 需{need}名 cleaners {len(cleaners)} < {need} required"))
+    for person, backup in zip(cleaners["person"], cleaners["backup"]):
+        if backup is None or pd.isna(backup):
+            out.append(Shortfall("no_backup", f"保洁员A岗{person}无B岗 cleaner post {person} has no backup"))
+        elif backup == person:
+            out.append(Shortfall("backup_is_self", f"保洁员{person}的B岗是本人 backup of {person} is the same person"))
+    for person in sorted(set(roles["person"]) | set(roles["backup"].dropna())):
+        count = (grids_per_person or {}).get(person, 1)
+        if count > max_grids_per_person:
+            out.append(Shortfall("spread_too_thin",
+                                 f"{person}兼任{count}个网格 (上限{max_grids_per_person}) serves {count} grids"))
+    return out
+
+
+def _grids_per_person(roles: pd.DataFrame) -> dict:
+    pairs = pd.concat([roles[["grid", "person"]],
+                       roles[["grid", "backup"]].dropna().rename(columns={"backup": "person"})])
+    return pairs.drop_duplicates().groupby("person")["grid"].nunique().to_dict()
+
+
+def _status(roles: pd.DataFrame, shortfalls: list) -> str:
+    if roles.empty:
+        return "unstaffed"
+    return "short" if shortfalls else "complete"
+
+
+def staffing_table(grids: pd.DataFrame, roles: pd.DataFrame,
+                   max_grids_per_person: int = DEFAULT_MAX_GRIDS_PER_PERSON) -> pd.DataFrame:
+    """Return one row per grid: required and actual cleaners, shortfalls and status.
+
+    ``grids`` needs columns code, community, households; ``roles`` needs grid, person,
+    role, backup (person keys: any hashable, e.g. the phone number).
+    """
+    if max_grids_per_person < 1:
+        raise ValueError(f"max_grids_per_person must be >= 1, got {max_grids_per_person!r}")
+    roles = roles.reindex(columns=ROLE_COLUMNS) if not roles.empty else pd.DataFrame(columns=ROLE_COLUMNS)
+    spread = _grids_per_person(roles) if not roles.empty else {}
+    by_grid = dict(tuple(roles.groupby("grid"))) if not roles.empty else {}
+    empty = roles.iloc[0:0]
+    rows = []
+    for code, community, households in zip(grids["code"], grids["community"], grids["households"]):
+        own = by_grid.get(code, empty)
+        shortfalls = grid_shortfalls(households, own, spread, max_grids_per_person)
+        cleaners = int((own["role"] == CLEANER).sum())
+        rows.append({
+            "code": code, "community": community, "households": int(households),
+            "required_cleaners": required_cleaners(households), "cleaners": cleaners,
+            "leader": next(iter(own.loc[own["role"] == LEADER, "person"]), None),
+            "status": _status(own, shortfalls),
+            "shortfalls": [s.kind for s in shortfalls],
+            "messages": [s.message for s in shortfalls],
+        })
+    return pd.DataFrame(rows, columns=["code", "community", "households", "required_cleaners", "cleaners",
+                                       "leader", "status", "shortfalls", "messages"])
+
+
+def staffing_rollup(table: pd.DataFrame, regions: pd.DataFrame) -> pd.DataFrame:
+    """Roll a staffing table up to every community, street and district above its grids.
+
+    ``regions`` needs code, name, level. Households without their due cleaner are the
+    households of the cleaner shortfall: missing cleaners × 100, capped at the grid's households.
+    """
+    t = table.copy()
+    t["cleaner_gap"] = (t["required_cleaners"] - t["cleaners"]).clip(lower=0)
+    t["households_uncovered"] = (t["cleaner_gap"] * HOUSEHOLDS_PER_CLEANER).clip(upper=t["households"])
+    names = dict(zip(regions["code"], regions["name"]))
+    frames = []
+    for level, width in (("district", 6), ("street", 9), ("community", 12)):
+        key = t["community"].str[:width]
+        g = t.assign(region=key).groupby("region")
+        frame = pd.DataFrame({
+            "grids": g.size(),
+            "complete": g["status"].apply(lambda s: int((s == "complete").sum())),
+            "short": g["status"].apply(lambda s: int((s == "short").sum())),
+            "unstaffed": g["status"].apply(lambda s: int((s == "unstaffed").sum())),
+            "households": g["households"].sum(),
+            "required_cleaners": g["required_cleaners"].sum(),
+            "cleaners": g["cleaners"].sum(),
+            "cleaner_gap": g["cleaner_gap"].sum(),
+            "households_uncovered": g["households_uncovered"].sum(),
+        }).reset_index(names="code")
+        frame.insert(1, "level", level)
+        frame.insert(2, "name", frame["code"].map(names))
+        frames.append(frame)
+    out = pd.concat(frames, ignore_index=True)
+    return out.sort_values("code", kind="stable").reset_index(drop=True)
