@@ -1,0 +1,107 @@
+"""Benchmark the register: build a 20,000-grid city, import it from GeoJSON, locate 1,000,000 points.
+
+The project's locate path (gis_app.register.locate_many: index from the database, cached per
+register version, STRtree + prepared contains_xy) is timed beside the bare shapely computation
+of the same answer from the same arrays. Ends with one JSON line holding the figures and ratio.
+
+    .venv/bin/python bench/register.py [--grids 20000] [--points 1000000]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import shapely
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _measure import measure  # noqa: E402
+
+from gis_app import create_app  # noqa: E402
+from gis_app.demo_loader import _frame_for_import, people_frame  # noqa: E402
+from gis_app.imports import import_file, import_frames  # noqa: E402
+from gis_app.register import grid_index, locate_many  # noqa: E402
+from gis_app.storage import upgrade  # noqa: E402
+from grids.demo import build_demo_city  # noqa: E402
+from grids.fileio import write_vector  # noqa: E402
+
+
+def bare_index(geoms):
+    """Prepare the geometries and build the STRtree, as plain shapely would."""
+    shapely.prepare(geoms)
+    return shapely.STRtree(geoms)
+
+
+def bare_locate(tree, geoms, codes, lon, lat):
+    """The fastest plain shapely answer: STRtree bbox query, then prepared contains_xy on the pairs."""
+    pidx, gidx = tree.query(shapely.points(lon, lat))
+    hit = shapely.contains_xy(geoms[gidx], lon[pidx], lat[pidx])
+    out = np.full(len(lon), None, dtype=object)
+    out[pidx[hit]] = codes[gidx[hit]]
+    return out
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--grids", type=int, default=20_000)
+    parser.add_argument("--points", type=int, default=1_000_000)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    steps: dict = {}
+    work = Path(tempfile.mkdtemp(prefix="sanigrid-bench-"))
+    app = create_app({"SANIGRID_INSTANCE": str(work), "SANIGRID_DATABASE_URL": f"sqlite:///{work}/bench.sqlite"})
+    engine = app.extensions["sanigrid.engine"]
+    upgrade(app.config["SANIGRID_DATABASE_URL"])
+
+    with measure("build city", steps):
+        city = build_demo_city(n_grids=args.grids, seed=args.seed)
+    with measure("write GeoJSON", steps):
+        write_vector(city.regions, work / "regions.geojson", "geojson")
+        write_vector(_frame_for_import("grids", city.grids), work / "grids.geojson", "geojson")
+    with measure("import regions (GeoJSON)", steps):
+        import_file(engine, app.config, "regions", work / "regions.geojson")
+    with measure("import grids (GeoJSON)", steps):
+        report = import_file(engine, app.config, "grids", work / "grids.geojson")
+    with measure("import people", steps):
+        import_frames(engine, app.config, "people", people_frame(city.people, city.roles))
+
+    rng = np.random.default_rng(args.seed)
+    minx, miny, maxx, maxy = city.grids.total_bounds
+    lon, lat = rng.uniform(minx, maxx, args.points), rng.uniform(miny, maxy, args.points)
+    with measure("project: load index from db", steps):
+        grid_index(engine)
+    with measure("project: locate", steps):
+        ours = locate_many(engine, lon, lat)
+
+    geoms = np.asarray(city.grids.geometry.array, dtype=object)
+    geoms = shapely.from_wkb(shapely.to_wkb(geoms))  # fresh, unprepared copies
+    codes = city.grids["code"].to_numpy(dtype=object)
+    with measure("bare shapely: build index", steps):
+        tree = bare_index(geoms)
+    with measure("bare shapely: locate", steps):
+        bare = bare_locate(tree, geoms, codes, lon, lat)
+
+    agree = float(np.mean(ours == bare))
+    figures = {
+        "benchmark": "register", "grids": int(len(city.grids)), "points": args.points,
+        "imported_grids": len(report.created),
+        **{f"{k.replace(' ', '_').replace(':', '').replace('(', '').replace(')', '')}_s": round(v.seconds, 3)
+           for k, v in steps.items()},
+        "peak_rss_mib": round(max(s.peak_rss for s in steps.values()) / 2**20, 1),
+        "locate_points_per_s": round(args.points / steps["project: locate"].seconds),
+        "bare_locate_points_per_s": round(args.points / steps["bare shapely: locate"].seconds),
+        "answers_agree": agree,
+        "ratio_with_index_build": round(
+            (steps["project: locate"].seconds + steps["project: load index from db"].seconds)
+            / (steps["bare shapely: locate"].seconds + steps["bare shapely: build index"].seconds), 3),
+        "ratio": round(steps["project: locate"].seconds / steps["bare shapely: locate"].seconds, 3),
+        "targets": {"ratio_max": 1.3, "import_grids_s_max": 60, "peak_rss_mib_max": 2048},
+    }
+    print(json.dumps(figures, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()
