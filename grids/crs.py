@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import functools
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pyproj
@@ -74,15 +74,15 @@ class InputCRS:
         ``'wgs84'`` (EPSG:4326, CGCS2000 EPSG:4490 and OGC CRS84), ``'gcj02'``,
         ``'bd09'``, or ``'proj'`` for any other CRS pyproj knows.
     crs : pyproj.CRS or None
-        The pyproj CRS for ``'proj'`` (and EPSG:4326 for ``'wgs84'``); None for the
-        Chinese web-map systems, which are no CRS pyproj knows.
+        The pyproj CRS for ``'proj'``; EPSG:4326 for every ``'wgs84'`` form (so they
+        compare equal); None for the Chinese web-map systems, which pyproj does not know.
     label : str
-        A short human-readable name for messages.
+        A short human-readable name for messages (not compared).
     """
 
     kind: str
     crs: pyproj.CRS | None = None
-    label: str = ""
+    label: str = field(default="", compare=False)
 
     @property
     def epsg(self) -> int | None:
@@ -157,7 +157,7 @@ def _pyproj_crs(text, original) -> pyproj.CRS:
 def _from_pyproj(crs: pyproj.CRS) -> InputCRS:
     if _is_wgs84_like(crs):
         if crs.to_epsg() == 4490:
-            return InputCRS("wgs84", WGS84.crs, "CGCS2000 (EPSG:4490, treated as WGS84)")
+            return InputCRS("wgs84", WGS84.crs, "EPSG:4490 (CGCS2000, treated as WGS84)")
         return WGS84
     return InputCRS("proj", crs, _describe(crs))
 
@@ -177,16 +177,16 @@ def _describe(crs: pyproj.CRS) -> str:
 # ------------------------------------------------------------------ GCJ-02 and BD-09
 
 def _as_float_arrays(lon, lat):
-    scalar = np.ndim(lon) == 0 and np.ndim(lat) == 0
+    """Broadcast lon/lat to flat float64 arrays; also return the shape to restore."""
     lon, lat = np.broadcast_arrays(np.asarray(lon, dtype=np.float64),
                                    np.asarray(lat, dtype=np.float64))
-    return lon, lat, scalar
+    return lon.ravel(), lat.ravel(), lon.shape
 
 
-def _result(lon, lat, scalar):
-    if scalar:
-        return float(lon), float(lat)
-    return lon, lat
+def _result(lon, lat, shape):
+    if shape == ():
+        return float(lon[0]), float(lat[0])
+    return lon.reshape(shape), lat.reshape(shape)
 
 
 def out_of_china(lon, lat):
@@ -203,7 +203,11 @@ def out_of_china(lon, lat):
         True outside lon 72.004–137.8347, lat 0.8293–55.8271 (and for NaN);
         a numpy bool for scalar input.
     """
-    lon, lat, _ = _as_float_arrays(lon, lat)
+    lon, lat, shape = _as_float_arrays(lon, lat)
+    return _outside(lon, lat).reshape(shape)[()]
+
+
+def _outside(lon, lat):
     inside = ((lon >= _CHINA_LON[0]) & (lon <= _CHINA_LON[1])
               & (lat >= _CHINA_LAT[0]) & (lat <= _CHINA_LAT[1]))
     return ~inside
@@ -285,12 +289,12 @@ def wgs84_to_gcj02(lon, lat):
         ``(lon, lat)`` in GCJ-02: floats for scalar input, else float64 arrays.
         Points outside China (:func:`out_of_china`) are returned unchanged.
     """
-    lon, lat, scalar = _as_float_arrays(lon, lat)
+    lon, lat, shape = _as_float_arrays(lon, lat)
     out_lon, out_lat = _gcj_forward(lon, lat)
-    outside = out_of_china(lon, lat)
+    outside = _outside(lon, lat)
     out_lon = np.where(outside, lon, out_lon)
     out_lat = np.where(outside, lat, out_lat)
-    return _result(out_lon, out_lat, scalar)
+    return _result(out_lon, out_lat, shape)
 
 
 def gcj02_to_wgs84(lon, lat):
@@ -307,15 +311,15 @@ def gcj02_to_wgs84(lon, lat):
         ``(lon, lat)`` in WGS84 such that :func:`wgs84_to_gcj02` gives the input back
         within 1e-10 degrees; points outside China are returned unchanged.
     """
-    lon, lat, scalar = _as_float_arrays(lon, lat)
-    inside = ~out_of_china(lon, lat)
+    lon, lat, shape = _as_float_arrays(lon, lat)
+    inside = ~_outside(lon, lat)
     out_lon, out_lat = lon.copy(), lat.copy()
     g_lon, g_lat = lon[inside], lat[inside]
     f_lon, f_lat = _gcj_forward(g_lon, g_lat)
     w_lon, w_lat = _iterate_inverse(_gcj_forward, g_lon, g_lat,
                                     2.0 * g_lon - f_lon, 2.0 * g_lat - f_lat)
     out_lon[inside], out_lat[inside] = w_lon, w_lat
-    return _result(out_lon, out_lat, scalar)
+    return _result(out_lon, out_lat, shape)
 
 
 def gcj02_to_bd09(lon, lat):
@@ -331,8 +335,8 @@ def gcj02_to_bd09(lon, lat):
     tuple
         ``(lon, lat)`` in BD-09 (floats for scalar input, else arrays).
     """
-    lon, lat, scalar = _as_float_arrays(lon, lat)
-    return _result(*_bd_forward(lon, lat), scalar)
+    lon, lat, shape = _as_float_arrays(lon, lat)
+    return _result(*_bd_forward(lon, lat), shape)
 
 
 def bd09_to_gcj02(lon, lat):
@@ -349,9 +353,9 @@ def bd09_to_gcj02(lon, lat):
         ``(lon, lat)`` in GCJ-02 such that :func:`gcj02_to_bd09` gives the input back
         within 1e-10 degrees.
     """
-    lon, lat, scalar = _as_float_arrays(lon, lat)
+    lon, lat, shape = _as_float_arrays(lon, lat)
     start = _bd_rough_inverse(lon, lat)
-    return _result(*_iterate_inverse(_bd_forward, lon, lat, *start), scalar)
+    return _result(*_iterate_inverse(_bd_forward, lon, lat, *start), shape)
 
 
 def wgs84_to_bd09(lon, lat):
@@ -546,7 +550,7 @@ def metric_crs_for(geoms=None, *, bounds=None, override=None) -> pyproj.CRS:
         ``(minx, miny, maxx, maxy)`` in lon/lat, instead of ``geoms``.
     override : str, int or pyproj.CRS, optional
         The configured metric CRS (e.g. the ``SANIGRID_METRIC_CRS`` setting);
-        wins over the data when given.
+        wins over the data when given (None or an empty string: not set).
 
     Returns
     -------
@@ -562,7 +566,9 @@ def metric_crs_for(geoms=None, *, bounds=None, override=None) -> pyproj.CRS:
         to choose from (no data, empty data, bounds not in degrees, or data outside
         the zones' reach of 73.5–136.5°E).
     """
-    if override is not None and not (isinstance(override, str) and not override.strip()):
+    if isinstance(override, str) and not override.strip():
+        override = None  # an empty setting means "not set"
+    if override is not None:
         return _metric_crs(override)
     if geoms is None and bounds is None:
         raise CRSError("metric_crs_for needs geometries, bounds or an override")
