@@ -255,6 +255,27 @@ def _bd_rough_inverse(lon, lat):
     return z * np.cos(theta), z * np.sin(theta)
 
 
+def _where(mask, function, lon, lat):
+    """Apply a lon/lat array function to the points in ``mask``; others pass through."""
+    out_lon, out_lat = lon.copy(), lat.copy()
+    out_lon[mask], out_lat[mask] = function(lon[mask], lat[mask])
+    return out_lon, out_lat
+
+
+def _gcj_inverse(lon, lat):
+    f_lon, f_lat = _gcj_forward(lon, lat)
+    return _iterate_inverse(_gcj_forward, lon, lat, 2.0 * lon - f_lon, 2.0 * lat - f_lat)
+
+
+def _bd_inverse(lon, lat):
+    return _iterate_inverse(_bd_forward, lon, lat, *_bd_rough_inverse(lon, lat))
+
+
+def _finite(lon, lat):
+    """Points that are coordinates at all (NaN, infinities and wild values are not)."""
+    return (np.abs(lon) <= 360.0) & (np.abs(lat) <= 90.0)
+
+
 def _iterate_inverse(forward, target_lon, target_lat, lon, lat):
     """Refine (lon, lat) until forward(lon, lat) == target within the tolerance.
 
@@ -263,7 +284,7 @@ def _iterate_inverse(forward, target_lon, target_lat, lon, lat):
     converged are recomputed.
     """
     lon, lat = lon.copy(), lat.copy()
-    todo = np.flatnonzero(np.isfinite(lon) & np.isfinite(lat))
+    todo = np.arange(lon.size)
     for _ in range(_INVERSE_MAX_ITER):
         if todo.size == 0:
             break
@@ -290,11 +311,7 @@ def wgs84_to_gcj02(lon, lat):
         Points outside China (:func:`out_of_china`) are returned unchanged.
     """
     lon, lat, shape = _as_float_arrays(lon, lat)
-    out_lon, out_lat = _gcj_forward(lon, lat)
-    outside = _outside(lon, lat)
-    out_lon = np.where(outside, lon, out_lon)
-    out_lat = np.where(outside, lat, out_lat)
-    return _result(out_lon, out_lat, shape)
+    return _result(*_where(~_outside(lon, lat), _gcj_forward, lon, lat), shape)
 
 
 def gcj02_to_wgs84(lon, lat):
@@ -312,14 +329,7 @@ def gcj02_to_wgs84(lon, lat):
         within 1e-10 degrees; points outside China are returned unchanged.
     """
     lon, lat, shape = _as_float_arrays(lon, lat)
-    inside = ~_outside(lon, lat)
-    out_lon, out_lat = lon.copy(), lat.copy()
-    g_lon, g_lat = lon[inside], lat[inside]
-    f_lon, f_lat = _gcj_forward(g_lon, g_lat)
-    w_lon, w_lat = _iterate_inverse(_gcj_forward, g_lon, g_lat,
-                                    2.0 * g_lon - f_lon, 2.0 * g_lat - f_lat)
-    out_lon[inside], out_lat[inside] = w_lon, w_lat
-    return _result(out_lon, out_lat, shape)
+    return _result(*_where(~_outside(lon, lat), _gcj_inverse, lon, lat), shape)
 
 
 def gcj02_to_bd09(lon, lat):
@@ -333,10 +343,12 @@ def gcj02_to_bd09(lon, lat):
     Returns
     -------
     tuple
-        ``(lon, lat)`` in BD-09 (floats for scalar input, else arrays).
+        ``(lon, lat)`` in BD-09 (floats for scalar input, else arrays); Baidu's
+        shift applies everywhere; only non-coordinates (NaN, infinite, |lon| > 360,
+        |lat| > 90) pass through unchanged.
     """
     lon, lat, shape = _as_float_arrays(lon, lat)
-    return _result(*_bd_forward(lon, lat), shape)
+    return _result(*_where(_finite(lon, lat), _bd_forward, lon, lat), shape)
 
 
 def bd09_to_gcj02(lon, lat):
@@ -354,8 +366,7 @@ def bd09_to_gcj02(lon, lat):
         within 1e-10 degrees.
     """
     lon, lat, shape = _as_float_arrays(lon, lat)
-    start = _bd_rough_inverse(lon, lat)
-    return _result(*_iterate_inverse(_bd_forward, lon, lat, *start), shape)
+    return _result(*_where(_finite(lon, lat), _bd_inverse, lon, lat), shape)
 
 
 def wgs84_to_bd09(lon, lat):

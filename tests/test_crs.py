@@ -74,6 +74,16 @@ def test_out_of_china_rectangle_edges_and_arrays():
     assert crs.out_of_china(lon, lat).tolist() == [False, True, False, True, True, True]
 
 
+@pytest.mark.parametrize("function", [crs.wgs84_to_gcj02, crs.gcj02_to_wgs84, crs.wgs84_to_bd09,
+                                      crs.bd09_to_wgs84, crs.gcj02_to_bd09, crs.bd09_to_gcj02])
+def test_non_coordinates_pass_through_without_warnings(function):
+    lon = np.array([np.nan, np.inf, 1e300, 109.4])
+    lat = np.array([24.3, 24.3, 24.3, 24.3])
+    out_lon, _ = function(lon, lat)
+    assert np.isnan(out_lon[0]) and out_lon[1] == np.inf and out_lon[2] == 1e300
+    assert abs(out_lon[3] - 109.4) > 1e-3
+
+
 def test_scalars_give_floats_arrays_keep_shape_and_input_is_not_modified():
     lon = np.full((2, 3), 109.4)
     lat = np.full((2, 3), 24.3)
