@@ -22,7 +22,7 @@ system-deps:
 
 demo: install
 	$(PY) -m gis_app init
-	$(PY) -m gis_app demo
+	$(PY) -m gis_app demo --replace
 	$(PY) -m gis_app serve --host 127.0.0.1 --port 8000
 
 # pytest exits 5 when it collects nothing; that is a failure here, like any other non-zero code.

@@ -28,6 +28,7 @@ __all__ = ["LAYERS", "ImportReport", "import_file", "import_frames"]
 
 LAYERS = ("regions", "grids", "people")
 GEOJSON_SUFFIXES = {".geojson", ".json"}
+PRECISION_DEG = 1e-7
 
 
 @dataclass
@@ -101,12 +102,29 @@ def _read_features(path, crs, encoding, make_valid, settings) -> _Features:
         converted[present] = to_wgs84_geometries(converted[present], source_crs)
     codes = [p.get("code") for p in props]
     checked, problems, more_notes = check_geometries(list(converted), codes, make_valid=make_valid)
-    notes += more_notes
     for i, g in enumerate(checked):
         reason = check_lonlat_range(g) if g is not None else None
         if reason:
             problems.append(Problem(i, codes[i], reason))
-    return _Features(props, np.array(checked, dtype=object), notes, problems)
+    return _Features(props, _snap(checked, codes, problems), notes + more_notes, problems)
+
+
+def _snap(geoms, codes, problems) -> np.ndarray:
+    """Snap valid geometries to the register's precision grid of 1e-7° (about 1 cm).
+
+    GeoJSON exports carry 7 decimals (RFC 7946 advice), so storing on the same grid
+    makes import → export → import lossless; GEOS keeps the snapped result valid. Rings are
+    stored counter-clockwise outside, clockwise inside (RFC 7946's right-hand rule).
+    """
+    out = np.array(geoms, dtype=object)
+    ok = np.array([g is not None for g in out], dtype=bool)
+    if ok.any():
+        out[ok] = shapely.orient_polygons(shapely.set_precision(out[ok], PRECISION_DEG))
+    for i in np.flatnonzero(ok):
+        if shapely.is_empty(out[i]) or shapely.get_type_id(out[i]) not in (3, 6):
+            problems.append(Problem(int(i), codes[i], "geometry collapses at 1e-7° (about 1 cm) precision"))
+            out[i] = None
+    return out
 
 
 def _read_raw(path: Path, encoding, settings):
@@ -141,8 +159,16 @@ def _source_crs(crs, declared, notes):
         raise ValidationFailed(str(exc)) from None
 
 
-def _metric(settings, geoms):
-    return metric_crs_for(geoms, override=settings.get("SANIGRID_METRIC_CRS"))
+def _metric(settings, geoms, problems, notes):
+    """Return the metric CRS for the data, refusing now if coordinates cannot be measured."""
+    if not geoms:
+        _refuse_if(problems, notes, "grids")
+        raise ValidationFailed("no geometry to import")
+    try:
+        return metric_crs_for(geoms, override=settings.get("SANIGRID_METRIC_CRS"))
+    except CRSError as exc:
+        _refuse_if(problems, notes, "grids")
+        raise ValidationFailed(str(exc)) from None
 
 
 def _refuse_if(problems, notes, what):
@@ -257,7 +283,9 @@ def _import_grids(engine, settings, feats: _Features, dry_run, by) -> ImportRepo
     communities = sorted({r["community"] for r in records if r.get("community")})
     with session_scope(engine) as session:
         context = _grid_context(session, communities, [r["code"] for r in records if r.get("code")])
-    metric = _metric(settings, [r["geometry"] for r in records if r["geometry"] is not None])
+    bad = {p.index for p in feats.problems}
+    metric = _metric(settings, [r["geometry"] for r in records if r["geometry"] is not None and r["index"] not in bad],
+                     feats.problems, feats.notes)
     feats.problems += _check_grids_against_register(records, context, metric, settings)
     _refuse_if(feats.problems, feats.notes, "grids")
     _assign_codes(records, context["used"], metric)
@@ -330,7 +358,8 @@ def _assign_codes(records, used: dict, metric) -> None:
         points = to_metric([shapely.point_on_surface(r["geometry"]) for r in recs], metric)
         xs, ys = shapely.get_x(points), shapely.get_y(points)
         sizes = np.sqrt(shapely.area(to_metric([r["geometry"] for r in recs], metric)))
-        order = spatial_order(list(xs), list(ys), row_height=float(np.median(sizes)) or 1.0)
+        # Rows half a typical grid tall: grids of one row share a band, the next row falls below it.
+        order = spatial_order(list(xs), list(ys), row_height=float(np.median(sizes)) / 2 or 1.0)
         for rec, code in zip((recs[i] for i in order), next_sequences(taken, community, len(recs))):
             rec["code"] = code
 
@@ -445,8 +474,9 @@ def import_frames(engine, settings: dict, layer: str, frame, *, by="cli", dry_ru
             report = _import_people_rows(engine, rows, dry_run, by)
         else:
             props = frame.drop(columns=frame.geometry.name).to_dict("records")
-            geoms, problems, notes = check_geometries(list(frame.geometry.array), [p.get("code") for p in props])
-            feats = _Features(props, np.array(geoms, dtype=object), notes, problems)
+            codes = [p.get("code") for p in props]
+            geoms, problems, notes = check_geometries(list(frame.geometry.array), codes)
+            feats = _Features(props, _snap(geoms, codes, problems), notes, problems)
             report = (_import_regions if layer == "regions" else _import_grids)(engine, settings, feats, dry_run, by)
     except ValidationFailed as exc:
         with session_scope(engine, write=True) as session:

@@ -154,7 +154,7 @@ def test_three_d_coordinates_are_accepted_with_a_note(app, engine, files, tmp_pa
     import_file(engine, app.config, "regions", files["regions"])
     features = tiny_grids()
     ring = features[0]["geometry"]["coordinates"][0]
-    features[0]["geometry"]["coordinates"][0] = [[x, y, 88.0] for x, y in ring]
+    features[0]["geometry"] = {"type": "Polygon", "coordinates": [[[x, y, 88.0] for x, y in ring]]}
     report = import_file(engine, app.config, "grids", write(tmp_path, features))
     assert len(report.created) == 4
     assert any("Z" in n or "3-D" in n or "z" in n for n in report.notes)

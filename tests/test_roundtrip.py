@@ -58,11 +58,12 @@ def test_round_trip_is_lossless(source, tmp_path, fmt):
     (r0, g0, p0), (r1, g1, p1) = snapshot(source), snapshot(engine)
     assert r0.drop(columns="geometry").equals(r1.drop(columns="geometry"))
     assert g0.drop(columns="geometry").equals(g1.drop(columns="geometry")), (g0.T, g1.T)
-    assert shapely.equals_exact(g0.geometry.array, g1.geometry.array, 1e-7).all()
-    assert shapely.equals_exact(r0.geometry.array, r1.geometry.array, 1e-7).all()
+    same = lambda a, b: shapely.equals_exact(shapely.normalize(a.geometry.array),  # noqa: E731
+                                             shapely.normalize(b.geometry.array), 0).all()
+    assert same(g0, g1) and same(r0, r1)  # the same vertices, exactly (stored on a 1e-7° grid)
     assert p0.equals(p1)
     assert g1.set_index("code").loc[f"{COMMUNITY}001", "remark"] == "=HYPERLINK(\"x\")"
-    assert p1["name"].tolist()[0] == "=张伟"
+    assert "=张伟" in set(p1["name"])
 
 
 def test_export_of_one_district_only(source, tmp_path):

@@ -39,6 +39,7 @@ def engine_for(url: str) -> Engine:
 def session_scope(engine: Engine, write: bool = False):
     """Yield a session for one unit of work; with write=True it is one transaction.
 
+    A read session is closed without rollback so loaded rows stay readable after it.
     On SQLite a write starts with BEGIN IMMEDIATE so two writers queue instead of
     failing half-way.
     """
@@ -49,8 +50,6 @@ def session_scope(engine: Engine, write: bool = False):
             yield session
             if write:
                 session.commit()
-            else:
-                session.rollback()
         except BaseException:
             session.rollback()
             raise
