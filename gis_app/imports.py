@@ -94,7 +94,7 @@ def _read_features(path, crs, encoding, make_valid, settings) -> _Features:
     path = Path(path)
     if not path.is_file():
         raise ValidationFailed(f"file not found: {path}")
-    props, geoms, declared, notes = _read_raw(path, encoding, settings)
+    props, geoms, declared, notes, parse_problems = _read_raw(path, encoding, settings)
     source_crs = _source_crs(crs, declared, notes)
     present = np.array([g is not None for g in geoms], dtype=bool)
     converted = np.array(geoms, dtype=object)
@@ -102,6 +102,9 @@ def _read_features(path, crs, encoding, make_valid, settings) -> _Features:
         converted[present] = to_wgs84_geometries(converted[present], source_crs)
     codes = [p.get("code") for p in props]
     checked, problems, more_notes = check_geometries(list(converted), codes, make_valid=make_valid)
+    # A feature the parser already refused has no geometry: report the parser's reason, not "missing".
+    broken = {p.index for p in parse_problems}
+    problems = list(parse_problems) + [p for p in problems if p.index not in broken]
     for i, g in enumerate(checked):
         reason = check_lonlat_range(g) if g is not None else None
         if reason:
@@ -133,10 +136,8 @@ def _read_raw(path: Path, encoding, settings):
             parsed = read_geojson_file(path, max_bytes=settings["SANIGRID_MAX_IMPORT_BYTES"])
         except GeoJSONError as exc:
             raise ValidationFailed(f"{path.name}: {exc}", getattr(exc, "problems", [])) from None
-        if parsed.problems:
-            raise ValidationFailed(f"{path.name}: {len(parsed.problems)} problem(s) in the file", parsed.problems)
         props = [dict(r["properties"] or {}) for r in parsed.records]
-        return props, [r["geometry"] for r in parsed.records], parsed.crs, list(parsed.notes)
+        return props, [r["geometry"] for r in parsed.records], parsed.crs, list(parsed.notes), parsed.problems
     if path.stat().st_size > settings["SANIGRID_MAX_IMPORT_BYTES"]:
         raise ValidationFailed(f"{path.name} is larger than the import limit of "
                                f"{settings['SANIGRID_MAX_IMPORT_BYTES']:,} bytes")
@@ -145,7 +146,7 @@ def _read_raw(path: Path, encoding, settings):
     except FileFormatError as exc:
         raise ValidationFailed(f"{path.name}: {exc}") from None
     props = frame.drop(columns=frame.geometry.name).to_dict("records")
-    return props, list(frame.geometry.array), declared, []
+    return props, list(frame.geometry.array), declared, [], []
 
 
 def _source_crs(crs, declared, notes):

@@ -167,7 +167,18 @@ def _json_error(exc, data, skip: int, max_depth: int) -> GeoJSONError:
     if "depth" in exc.msg or "recursion" in exc.msg:
         return GeoJSONError(f"JSON nested more than {_ORJSON_DEPTH_LIMIT} levels deep (line {exc.lineno}, "
                             f"column {exc.colno}); GeoJSON needs at most {max_depth}: not a GeoJSON document")
-    return GeoJSONError(f"not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}")
+    return GeoJSONError(f"not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
+                        f"{_non_finite_hint(exc, data, skip)}")
+
+
+def _non_finite_hint(exc, data, skip: int) -> str:
+    """Name NaN/Infinity when they are what broke the JSON (other parsers let them through)."""
+    doc = exc.doc if isinstance(exc.doc, str) else ""
+    text = doc[exc.pos:exc.pos + 10]
+    for word in ("NaN", "Infinity", "-Infinity"):
+        if text.startswith(word):
+            return f" ({word} is not a JSON number; write null or a finite value)"
+    return ""
 
 
 def _first_bad_utf8(data, skip: int) -> int | None:
