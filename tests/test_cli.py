@@ -46,3 +46,13 @@ def test_python_m_gis_app_is_the_same_command():
     import sys
     out = subprocess.run([sys.executable, "-m", "gis_app", "--help"], capture_output=True, text=True, check=True)
     assert "staffing" in out.stdout
+
+
+def test_demo_loads_quietly_when_piped_and_refuses_to_overwrite(runner):
+    result = runner.invoke(cli, ["demo", "--grids", "455", "--seed", "3"])
+    assert result.exit_code == 0, result.output
+    assert "455 grids" in result.output and "\r" not in result.output and "it/s" not in result.output
+    again = runner.invoke(cli, ["demo", "--grids", "455"])
+    assert again.exit_code == 1 and "--replace" in again.output
+    table = runner.invoke(cli, ["staffing", "--format", "csv"])
+    assert table.output.count("unstaffed") == 1
