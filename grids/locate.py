@@ -40,8 +40,7 @@ class GridIndex:
             return result
         pidx, gidx = self._candidates(lon, lat)
         hit = shapely.contains_xy(self.geometries[gidx], lon[pidx], lat[pidx])
-        pidx, gidx = pidx[hit][::-1], gidx[hit][::-1]
-        result[pidx] = self.codes[gidx]
+        result[pidx[hit]] = self.codes[gidx[hit]]
         return result
 
     def locate(self, lon: float, lat: float):

@@ -6,7 +6,7 @@ from datetime import date, datetime, timezone
 import geopandas as gpd
 import pandas as pd
 import shapely
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session, aliased
 
 from .schema import Grid, GridHistory, ImportLog, Meta, Person, Region, Role
@@ -17,8 +17,15 @@ __all__ = [
     "replace_roles", "log_import", "GRID_COLUMNS", "person_ids", "grid_counts", "find_active_grids", "wipe_register",
 ]
 
+CHUNK = 5000  # bound parameters per IN list: far below SQLite's and PostgreSQL's limits
+
 GRID_COLUMNS = ["code", "name", "community", "type", "households", "population", "sign_lon", "sign_lat",
                 "area_m2", "version", "start_date", "end_date"]
+
+
+def _chunks(values) -> list[list]:
+    values = list(values)
+    return [values[i:i + CHUNK] for i in range(0, len(values), CHUNK)] or [[]]
 
 
 def now() -> datetime:
@@ -48,9 +55,11 @@ def load_grids(session: Session, *, under: str | None = None, retired: bool = Fa
     stmt = select(Grid).where(_under(Grid.code, under)).order_by(Grid.code)
     if not retired:
         stmt = stmt.where(Grid.end_date.is_(None))
-    if codes is not None:
-        stmt = stmt.where(Grid.code.in_(list(codes)))
-    rows = session.scalars(stmt).all()
+    if codes is None:
+        rows = session.scalars(stmt).all()
+    else:
+        rows = sorted((r for chunk in _chunks(codes) for r in session.scalars(stmt.where(Grid.code.in_(chunk)))),
+                      key=lambda r: r.code)
     frame = pd.DataFrame([{**{c: getattr(r, c) for c in GRID_COLUMNS}, **(r.attrs or {})} for r in rows],
                          columns=None if rows else GRID_COLUMNS)
     geoms = shapely.from_wkb([r.geom for r in rows]) if rows else []
@@ -165,31 +174,35 @@ def grid_history(session: Session, code: str) -> list[dict]:
 
 
 def upsert_people(session: Session, people: list[dict]) -> dict:
-    """Insert or update people by phone; returns phone → id."""
-    phones = [p["phone"] for p in people]
-    existing = {p.phone: p for p in session.scalars(select(Person).where(Person.phone.in_(phones)))}
-    for p in people:
-        row = existing.get(p["phone"]) or Person(phone=p["phone"])
-        row.name = p["name"]
-        if p.get("photo") is not None:
-            row.photo = p["photo"]
-        session.add(row)
-        existing[p["phone"]] = row
-    session.flush()
-    return {phone: row.id for phone, row in existing.items()}
+    """Insert or update people by phone in bulk; returns phone → id."""
+    ids = person_ids(session, [p["phone"] for p in people])
+    fresh = [{"phone": p["phone"], "name": p["name"], "photo": p.get("photo")} for p in people if p["phone"] not in ids]
+    names = [{"id": ids[p["phone"]], "name": p["name"]} for p in people if p["phone"] in ids]
+    photos = [{"id": ids[p["phone"]], "photo": p["photo"]} for p in people if p["phone"] in ids and p.get("photo")]
+    if fresh:
+        session.execute(insert(Person), fresh)
+    for rows in (names, photos):
+        if rows:
+            session.execute(update(Person), rows)  # ORM bulk UPDATE by primary key
+    return {**ids, **person_ids(session, [p["phone"] for p in fresh])}
 
 
 def person_ids(session: Session, phones) -> dict:
     """Return phone → id for the people already in the register."""
-    return dict(session.execute(select(Person.phone, Person.id).where(Person.phone.in_(list(phones)))).all())
+    out = {}
+    for chunk in _chunks(phones):
+        out.update(session.execute(select(Person.phone, Person.id).where(Person.phone.in_(chunk))).all())
+    return out
 
 
 def replace_roles(session: Session, grids, rows: list[dict], ids: dict) -> None:
-    """Replace every role of ``grids`` by ``rows`` (grid, phone, role, backup phone)."""
-    session.execute(delete(Role).where(Role.grid.in_(list(grids))))
-    session.flush()
-    session.add_all(Role(grid=r["grid"], person_id=ids[r["phone"]], role=r["role"],
-                         backup_id=ids[r["backup"]] if r.get("backup") else None) for r in rows)
+    """Replace every role of ``grids`` by ``rows`` (grid, phone, role, backup phone), in bulk."""
+    for chunk in _chunks(grids):
+        session.execute(delete(Role).where(Role.grid.in_(chunk)))
+    values = [{"grid": r["grid"], "person_id": ids[r["phone"]], "role": r["role"],
+               "backup_id": ids[r["backup"]] if r.get("backup") else None} for r in rows]
+    if values:
+        session.execute(insert(Role), values)
 
 
 def grid_counts(session: Session) -> dict:
@@ -205,8 +218,10 @@ def log_import(session: Session, *, by: str, layer: str, source: str, landed: bo
 
 def find_active_grids(session: Session, codes) -> set:
     """Return which of ``codes`` are active grids."""
-    stmt = select(Grid.code).where(Grid.code.in_(list(codes)), or_(Grid.end_date.is_(None)))
-    return set(session.scalars(stmt))
+    found = set()
+    for chunk in _chunks(codes):
+        found |= set(session.scalars(select(Grid.code).where(Grid.code.in_(chunk), Grid.end_date.is_(None))))
+    return found
 
 
 def wipe_register(session: Session) -> None:
