@@ -72,7 +72,7 @@ def import_file(engine, settings: dict, layer: str, path, *, crs=None, encoding=
         if layer == "people":
             report = _import_people(engine, path, encoding, dry_run, by)
         elif layer == "regions" and codes:
-            report = _import_region_codes(engine, path, encoding, dry_run)
+            report = _import_region_codes(engine, path, encoding, dry_run, by)
         else:
             feats = _read_features(path, crs, encoding, make_valid, settings)
             importer = _import_regions if layer == "regions" else _import_grids
@@ -254,16 +254,11 @@ def _import_regions(engine, settings, feats: _Features, dry_run, by) -> ImportRe
     return _land_regions(engine, records, report, dry_run)
 
 
-def _import_region_codes(engine, path, encoding, dry_run) -> ImportReport:
+def _import_region_codes(engine, path, encoding, dry_run, by) -> ImportReport:
+    """A code list (code, name) is a regions import whose features have no boundary."""
     rows = _read_table_or_refuse(path, encoding)
     feats = _Features(rows, np.array([None] * len(rows), dtype=object), [], [])
-    records = _records(feats, region_record)
-    feats.problems += _duplicates(records)
-    with session_scope(engine) as session:
-        known = set(repo.load_regions(session)["code"])
-    feats.problems += _check_parents(records, known)
-    _refuse_if(feats.problems, feats.notes, "region codes")
-    return _land_regions(engine, records, ImportReport("regions", "", dry_run), dry_run)
+    return _import_regions(engine, None, feats, dry_run, by)
 
 
 def _read_table_or_refuse(path, encoding) -> list:
