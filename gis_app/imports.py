@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import shapely
+from tqdm import tqdm
 
 from grids.codes import next_sequences, parent_code, spatial_order
 from grids.crs import CRSError, area_m2, metric_crs_for, parse_crs, to_metric, to_wgs84_geometries
@@ -293,9 +294,10 @@ def _import_grids(engine, settings, feats: _Features, dry_run, by) -> ImportRepo
         _grid_diff(session, records, report)
         if not dry_run:
             at = repo.now()
-            for rec in records:
-                if rec["code"] not in report.unchanged:
-                    repo.write_grid(session, rec, by, at)
+            changed = [r for r in records if r["code"] not in report.unchanged]
+            # A bar on a terminal, nothing when piped or under test (tqdm's disable=None).
+            for rec in tqdm(changed, desc="writing grids", unit="grid", disable=None, leave=False):
+                repo.write_grid(session, rec, by, at)
             repo.bump_register_version(session)
     return report
 
