@@ -35,4 +35,6 @@ def create_app(config: dict | None = None) -> Flask:
     app.extensions["sanigrid.engine"] = engine_for(settings["SANIGRID_DATABASE_URL"])
     register_error_handlers(app)
     app.register_blueprint(pages.bp)
+    from .api import init_api
+    init_api(app)
     return app

@@ -162,6 +162,51 @@ def _render_staffing(table, rollup, fmt) -> str:
     return f"{roll}\n\n{grids}"
 
 
+@cli.group()
+def token():
+    """Create, list and revoke API tokens."""
+
+
+@token.command("create")
+@click.option("--role", required=True, type=click.Choice(["admin", "editor", "viewer"]))
+@click.option("--district", help="limit writes to this district (6-digit code)")
+@click.option("--name", help="who holds the token (shown in the audit log)")
+@pass_app
+def token_create(ctx: _App, role, district, name):
+    """Create a token and print it once: only its SHA-256 digest is stored."""
+    from .auth import create_token
+    try:
+        token_id, secret = create_token(ctx.engine, role, district=district, name=name)
+    except SanigridError as exc:
+        _fail(exc)
+    click.echo(f"token {token_id} ({role}{' in ' + district if district else ''}); shown once, keep it safe:",
+               err=True)
+    click.echo(secret)
+
+
+@token.command("revoke")
+@click.argument("token_id", type=int)
+@pass_app
+def token_revoke(ctx: _App, token_id):
+    """Revoke a token by its id."""
+    from .auth import revoke_token
+    try:
+        revoke_token(ctx.engine, token_id)
+    except SanigridError as exc:
+        _fail(exc)
+    click.echo(f"token {token_id} revoked")
+
+
+@token.command("list")
+@pass_app
+def token_list(ctx: _App):
+    """List tokens (never their secrets)."""
+    from .auth import list_tokens
+    for t in list_tokens(ctx.engine):
+        click.echo(f"{t['id']}\t{t['role']}\t{t['district'] or '-'}\t{t['name']}\t"
+                   f"{'revoked' if t['revoked'] else 'active'}")
+
+
 def main():
     """Entry point of the console script."""
     cli(prog_name="sanigrid")

@@ -4,7 +4,16 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-__all__ = ["DEFAULTS", "ENV_SETTINGS", "load_settings"]
+__all__ = ["DEFAULTS", "ENV_SETTINGS", "load_settings", "flag"]
+
+
+def flag(raw: str) -> bool:
+    """Read a yes/no setting: true/false, 1/0, yes/no, on/off."""
+    text = str(raw).strip().lower()
+    if text not in ("true", "1", "yes", "on", "false", "0", "no", "off"):
+        raise ValueError(raw)
+    return text in ("true", "1", "yes", "on")
+
 
 DEFAULTS = {
     "SANIGRID_INSTANCE": "instance",
@@ -15,6 +24,8 @@ DEFAULTS = {
     "SANIGRID_OVERLAP_TOLERANCE_M2": 1.0,    # grids may overlap by this much
     "SANIGRID_MAX_GRIDS_PER_PERSON": 3,      # one person serving more grids is a shortfall
     "SANIGRID_MAX_IMPORT_BYTES": 100 * 1024 * 1024,
+    "SANIGRID_PUBLIC_READS": True,           # API reads without a token; false: a viewer token at least
+    "SANIGRID_API_MAX_BODY_BYTES": 1024 * 1024,  # JSON bodies of API writes (imports use the limit above)
 }
 # Settings read from the environment, with the type each one converts to.
 ENV_SETTINGS = {
@@ -26,6 +37,8 @@ ENV_SETTINGS = {
     "SANIGRID_OVERLAP_TOLERANCE_M2": float,
     "SANIGRID_MAX_GRIDS_PER_PERSON": int,
     "SANIGRID_MAX_IMPORT_BYTES": int,
+    "SANIGRID_PUBLIC_READS": flag,
+    "SANIGRID_API_MAX_BODY_BYTES": int,
 }
 
 

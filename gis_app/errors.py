@@ -6,7 +6,8 @@ import logging
 from flask import Flask, Response, render_template, request
 from werkzeug.exceptions import HTTPException
 
-__all__ = ["SanigridError", "NotFound", "ValidationFailed", "Conflict", "register_error_handlers"]
+__all__ = ["SanigridError", "NotFound", "ValidationFailed", "Conflict", "Unauthorized", "Forbidden",
+           "PreconditionFailed", "PreconditionRequired", "PayloadTooLarge", "register_error_handlers"]
 
 log = logging.getLogger(__name__)
 
@@ -16,6 +17,7 @@ class SanigridError(Exception):
 
     status = 400
     title = "Bad request"
+    headers: dict = {}
 
     def __init__(self, detail: str, *, log_message: str | None = None):
         super().__init__(detail)
@@ -34,6 +36,32 @@ class NotFound(SanigridError):
 class Conflict(SanigridError):
     status = 409
     title = "Conflict"
+
+
+class Unauthorized(SanigridError):
+    status = 401
+    title = "Unauthorized"
+    headers = {"WWW-Authenticate": 'Bearer realm="sanigrid"'}
+
+
+class Forbidden(SanigridError):
+    status = 403
+    title = "Forbidden"
+
+
+class PreconditionFailed(SanigridError):
+    status = 412
+    title = "Precondition failed"
+
+
+class PreconditionRequired(SanigridError):
+    status = 428
+    title = "Precondition required"
+
+
+class PayloadTooLarge(SanigridError):
+    status = 413
+    title = "Payload too large"
 
 
 class ValidationFailed(SanigridError):
@@ -57,13 +85,30 @@ class ValidationFailed(SanigridError):
         return "\n".join(lines)
 
 
-def _problem(body: dict) -> Response:
+def _problem(body: dict, headers=None) -> Response:
     if request.accept_mimetypes.accept_html and not request.path.startswith(("/api/", "/ogc", "/open311")):
         return Response(render_template("error.html", problem=body), status=body["status"],
-                        mimetype="text/html")
+                        mimetype="text/html", headers=headers)
     from flask import json
     return Response(json.dumps(body, ensure_ascii=False), status=body["status"],
-                    mimetype="application/problem+json")
+                    mimetype="application/problem+json", headers=headers)
+
+
+def _request_problems(exc: HTTPException) -> list:
+    """Flatten webargs' {location: {field: [messages]}} into per-field problems."""
+    messages = (getattr(exc, "data", None) or {}).get("messages") or {}
+    out = []
+
+    def walk(path, value):
+        if isinstance(value, dict):
+            for key, inner in value.items():
+                walk(f"{path}.{key}" if path else str(key), inner)
+        else:
+            for reason in value if isinstance(value, list) else [value]:
+                out.append({"index": None, "code": path, "reason": str(reason)})
+
+    walk("", messages)
+    return out
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -73,12 +118,17 @@ def register_error_handlers(app: Flask) -> None:
     def _typed(exc: SanigridError):
         if exc.log_message:
             log.warning(exc.log_message)
-        return _problem(exc.body())
+        return _problem(exc.body(), exc.headers)
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):
-        return _problem({"type": "about:blank", "title": exc.name, "status": exc.code,
-                         "detail": exc.description})
+        body = {"type": "about:blank", "title": exc.name, "status": exc.code, "detail": exc.description}
+        problems = _request_problems(exc)
+        if problems:
+            body["detail"] = "the request's parameters or body are invalid"
+            body["problems"] = problems
+        allowed = getattr(exc, "valid_methods", None)
+        return _problem(body, {"Allow": ", ".join(allowed)} if allowed else None)
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):

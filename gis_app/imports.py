@@ -64,20 +64,24 @@ class _Features:
 
 
 def import_file(engine, settings: dict, layer: str, path, *, crs=None, encoding=None, dry_run=False,
-                make_valid=False, codes=False, by="cli") -> ImportReport:
-    """Import ``path`` into ``layer``; raise ValidationFailed (nothing written) on any problem."""
+                make_valid=False, codes=False, by="cli", on_write=None) -> ImportReport:
+    """Import ``path`` into ``layer``; raise ValidationFailed (nothing written) on any problem.
+
+    ``on_write(session, report)`` runs inside the write transaction, after the rows are written
+    and before the commit (the API's ETag re-check and audit entry); raising there rolls back.
+    """
     if layer not in LAYERS:
         raise ValidationFailed(f"unknown layer {layer!r}; importable layers: {', '.join(LAYERS)}")
     source = str(path)
     try:
         if layer == "people":
-            report = _import_people(engine, path, encoding, dry_run, by)
+            report = _import_people_rows(engine, _read_table_or_refuse(path, encoding), dry_run, by, on_write)
         elif layer == "regions" and codes:
-            report = _import_region_codes(engine, path, encoding, dry_run, by)
+            report = _import_region_codes(engine, path, encoding, dry_run, by, on_write)
         else:
             feats = _read_features(path, crs, encoding, make_valid, settings)
             importer = _import_regions if layer == "regions" else _import_grids
-            report = importer(engine, settings, feats, dry_run, by)
+            report = importer(engine, settings, feats, dry_run, by, on_write)
     except ValidationFailed as exc:
         with session_scope(engine, write=True) as session:
             repo.log_import(session, by=by, layer=layer, source=source, landed=False, summary=str(exc)[:4000])
@@ -235,16 +239,23 @@ def _region_diff(session, records, report):
         bucket.append(rec["code"])
 
 
-def _land_regions(engine, records, report, dry_run):
+def _land_regions(engine, records, report, dry_run, on_write=None):
     with session_scope(engine, write=not dry_run) as session:
         _region_diff(session, records, report)
         if not dry_run:
             repo.upsert_regions(session, [r for r in records if r["code"] not in report.unchanged], repo.now())
             repo.bump_register_version(session)
+            _after_write(on_write, session, report)
     return report
 
 
-def _import_regions(engine, settings, feats: _Features, dry_run, by) -> ImportReport:
+def _after_write(on_write, session, report) -> None:
+    if on_write is not None:
+        session.flush()
+        on_write(session, report)
+
+
+def _import_regions(engine, settings, feats: _Features, dry_run, by, on_write=None) -> ImportReport:
     records = _records(feats, region_record)
     feats.problems += _duplicates(records)
     with session_scope(engine) as session:
@@ -252,14 +263,14 @@ def _import_regions(engine, settings, feats: _Features, dry_run, by) -> ImportRe
     feats.problems += _check_parents(records, known)
     _refuse_if(feats.problems, feats.notes, "regions")
     report = ImportReport("regions", "", dry_run, notes=feats.notes)
-    return _land_regions(engine, records, report, dry_run)
+    return _land_regions(engine, records, report, dry_run, on_write)
 
 
-def _import_region_codes(engine, path, encoding, dry_run, by) -> ImportReport:
+def _import_region_codes(engine, path, encoding, dry_run, by, on_write=None) -> ImportReport:
     """A code list (code, name) is a regions import whose features have no boundary."""
     rows = _read_table_or_refuse(path, encoding)
     feats = _Features(rows, np.array([None] * len(rows), dtype=object), [], [])
-    return _import_regions(engine, None, feats, dry_run, by)
+    return _import_regions(engine, None, feats, dry_run, by, on_write)
 
 
 def _read_table_or_refuse(path, encoding) -> list:
@@ -274,7 +285,7 @@ def _read_table_or_refuse(path, encoding) -> list:
 
 # ---- grids ---------------------------------------------------------------------------------
 
-def _import_grids(engine, settings, feats: _Features, dry_run, by) -> ImportReport:
+def _import_grids(engine, settings, feats: _Features, dry_run, by, on_write=None) -> ImportReport:
     records = _records(feats, grid_record)
     feats.problems += _duplicates(records)
     communities = sorted({r["community"] for r in records if r.get("community")})
@@ -299,6 +310,7 @@ def _import_grids(engine, settings, feats: _Features, dry_run, by) -> ImportRepo
             for rec in tqdm(changed, desc="writing grids", unit="grid", disable=None, leave=False):
                 repo.write_grid(session, rec, by, at)
             repo.bump_register_version(session)
+            _after_write(on_write, session, report)
     return report
 
 
@@ -388,11 +400,7 @@ def _attrs_of(row) -> dict:
 
 # ---- people --------------------------------------------------------------------------------
 
-def _import_people(engine, path, encoding, dry_run, by) -> ImportReport:
-    return _import_people_rows(engine, _read_table_or_refuse(path, encoding), dry_run, by)
-
-
-def _import_people_rows(engine, rows, dry_run, by) -> ImportReport:
+def _import_people_rows(engine, rows, dry_run, by, on_write=None) -> ImportReport:
     problems, records = [], []
     for i, row in enumerate(rows):
         rec, errors = person_role_record(row)
@@ -418,6 +426,7 @@ def _import_people_rows(engine, rows, dry_run, by) -> ImportReport:
                          for r in records if r.get("grid")]
             repo.replace_roles(session, sorted(grids), role_rows, ids)
             repo.bump_register_version(session)
+            _after_write(on_write, session, report)
     report.notes.append(f"roles replaced for {len(grids)} grid(s) named in the file")
     return report
 
@@ -461,21 +470,24 @@ def _check_roles(records, active: set, known_people: set) -> list:
     return problems
 
 
-def import_frames(engine, settings: dict, layer: str, frame, *, by="cli", dry_run=False) -> ImportReport:
+def import_frames(engine, settings: dict, layer: str, frame, *, by="cli", dry_run=False,
+                  on_write=None) -> ImportReport:
     """Import an in-memory frame (regions/grids GeoDataFrame in EPSG:4326, people DataFrame).
 
-    The same validation and transaction as a file import: used by the demo and scripts.
+    The same validation and transaction as a file import: used by the demo, scripts and the API
+    (``on_write`` as in :func:`import_file`).
     """
     try:
         if layer == "people":
             rows = frame.astype(object).where(frame.notna(), None).to_dict("records")
-            report = _import_people_rows(engine, rows, dry_run, by)
+            report = _import_people_rows(engine, rows, dry_run, by, on_write)
         else:
             props = frame.drop(columns=frame.geometry.name).to_dict("records")
             codes = [p.get("code") for p in props]
             geoms, problems, notes = check_geometries(list(frame.geometry.array), codes)
             feats = _Features(props, _snap(geoms, codes, problems), notes, problems)
-            report = (_import_regions if layer == "regions" else _import_grids)(engine, settings, feats, dry_run, by)
+            importer = _import_regions if layer == "regions" else _import_grids
+            report = importer(engine, settings, feats, dry_run, by, on_write)
     except ValidationFailed as exc:
         with session_scope(engine, write=True) as session:
             repo.log_import(session, by=by, layer=layer, source="<frame>", landed=False, summary=str(exc)[:4000])

@@ -109,3 +109,13 @@ def runner(settings, monkeypatch):
     for key, value in settings.items():
         monkeypatch.setenv(key, value)
     return CliRunner()
+
+
+@pytest.fixture
+def token(engine):
+    """Make a bearer header: ``token("editor", district="450203")`` → {"Authorization": "Bearer …"}."""
+    from gis_app.auth import create_token
+
+    def make(role="editor", district=None):
+        return {"Authorization": f"Bearer {create_token(engine, role, district=district)[1]}"}
+    return make

@@ -1,0 +1,85 @@
+"""The REST API under /api/v1: flask-smorest blueprints, one per resource, thin over gis_app.
+
+flask-smorest builds the OpenAPI document from the views' marshmallow schemas; its own error
+handler is switched off so every error goes through the app's one problem+json handler.
+"""
+from __future__ import annotations
+
+import http
+
+from flask import Flask, current_app, g, request
+from flask_smorest import Api
+from flask_smorest.utils import prepare_response
+
+from ..auth import principal_for, require
+from .schemas import ProblemSchema
+
+__all__ = ["init_api", "PREFIX", "engine", "principal"]
+
+PREFIX = "/api/v1"
+PROBLEM_JSON = "application/problem+json"
+SWAGGER_UI = "swagger-ui-dist-5.35.0"
+
+
+class SanigridApi(Api):
+    """flask-smorest's Api with RFC 9457 problems documented and rendered by the app's handler."""
+
+    ERROR_SCHEMA = ProblemSchema
+
+    def _register_error_handlers(self):
+        """Keep the app-level problem+json handler (gis_app.errors) for every error."""
+
+    def _register_responses(self):
+        for status in http.HTTPStatus:
+            response = {"description": status.phrase}
+            if status >= 400:
+                response["schema"] = self.ERROR_SCHEMA
+            prepare_response(response, self.spec, PROBLEM_JSON)
+            self.spec.components.response(status.name, response, lazy=True)
+        response = {"description": "Problem (RFC 9457)", "schema": self.ERROR_SCHEMA}
+        prepare_response(response, self.spec, PROBLEM_JSON)
+        self.spec.components.response("DEFAULT_ERROR", response, lazy=True)
+
+
+def engine():
+    """Return the register's engine of the running app."""
+    return current_app.extensions["sanigrid.engine"]
+
+
+def principal(role: str | None = None):
+    """Return the caller (None when anonymous); with ``role``, refuse callers below it."""
+    found = g.get("principal")
+    return require(found, role) if role else found
+
+
+def _before_request():
+    """Identify the caller of an API request; bound its body; private reads need a token."""
+    if not request.path.startswith(f"{PREFIX}/"):
+        return
+    g.principal = principal_for(engine(), request.headers.get("Authorization"))
+    public = request.path.endswith(("/openapi.json", "/docs"))
+    if not public and request.method in ("GET", "HEAD") and not current_app.config["SANIGRID_PUBLIC_READS"]:
+        require(g.principal, "viewer")
+    if not request.path.startswith(f"{PREFIX}/import/"):
+        request.max_content_length = current_app.config["SANIGRID_API_MAX_BODY_BYTES"]
+
+
+def _config(app: Flask) -> None:
+    app.config.update({
+        "API_TITLE": "sanigrid register API", "API_VERSION": "v1", "OPENAPI_VERSION": "3.0.3",
+        "OPENAPI_URL_PREFIX": PREFIX, "OPENAPI_JSON_PATH": "openapi.json",
+        "OPENAPI_SWAGGER_UI_PATH": "docs", "OPENAPI_SWAGGER_UI_URL": f"/static/vendor/{SWAGGER_UI}/",
+        "API_SPEC_OPTIONS": {"components": {"securitySchemes": {
+            "bearer": {"type": "http", "scheme": "bearer"}}}},
+    })
+
+
+def init_api(app: Flask) -> Api:
+    """Register the API blueprints and the OpenAPI document on ``app``."""
+    from . import admin, grids, people, regions, transfer, where
+    _config(app)
+    api = SanigridApi(app)
+    app.before_request(_before_request)
+    for module in (regions, grids, people, where, transfer, admin):
+        api.register_blueprint(module.blp, url_prefix=f"{PREFIX}{module.PREFIX}")
+    return api

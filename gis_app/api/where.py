@@ -1,0 +1,30 @@
+"""/api/v1/locate and /api/v1/staffing: who is responsible here, and how well staffed."""
+from __future__ import annotations
+
+from flask import current_app
+from flask_smorest import Blueprint
+
+from ..register import locate
+from . import engine
+from .respond import json_response
+from .schemas import LocateQuery, OpenSchema, UnderQuery
+from .where_query import staffing
+
+PREFIX = ""
+blp = Blueprint("where", __name__, description="Locate a point; staffing per grid and region")
+
+
+@blp.route("/locate")
+@blp.arguments(LocateQuery, location="query", as_kwargs=True)
+@blp.response(200, OpenSchema)
+def locate_point(lon, lat, crs=None):
+    """The grid, community, street and district holding a point, and the people responsible."""
+    return json_response(locate(engine(), lon, lat, crs))
+
+
+@blp.route("/staffing")
+@blp.arguments(UnderQuery, location="query", as_kwargs=True)
+@blp.response(200, OpenSchema)
+def staffing_view(**under):
+    """Every grid's staffing status with a roll-up per region (one of district, street, community)."""
+    return json_response(staffing(engine(), current_app.config, under))
