@@ -56,10 +56,13 @@ def out_of_china(lon, lat):
     return _outside(lon, lat).reshape(shape)[()]
 
 
+def _inside(lon, lat):
+    return ((lon >= _CHINA_LON[0]) & (lon <= _CHINA_LON[1])
+            & (lat >= _CHINA_LAT[0]) & (lat <= _CHINA_LAT[1]))
+
+
 def _outside(lon, lat):
-    inside = ((lon >= _CHINA_LON[0]) & (lon <= _CHINA_LON[1])
-              & (lat >= _CHINA_LAT[0]) & (lat <= _CHINA_LAT[1]))
-    return ~inside
+    return ~_inside(lon, lat)
 
 
 def _gcj_offsets_m(x, y):
@@ -102,6 +105,12 @@ def _bd_rough_inverse(lon, lat):
     z = np.hypot(x, y) - 0.00002 * np.sin(y * _X_PI)
     theta = np.arctan2(y, x) - 0.000003 * np.cos(x * _X_PI)
     return z * np.cos(theta), z * np.sin(theta)
+
+
+def _convert(lon, lat, selected, function):
+    """Apply ``function`` to the points ``selected(lon, lat)`` picks; scalars in, scalars out."""
+    lon, lat, shape = _as_float_arrays(lon, lat)
+    return _result(*_where(selected(lon, lat), function, lon, lat), shape)
 
 
 def _where(mask, function, lon, lat):
@@ -159,8 +168,7 @@ def wgs84_to_gcj02(lon, lat):
         ``(lon, lat)`` in GCJ-02: floats for scalar input, else float64 arrays.
         Points outside China (:func:`out_of_china`) are returned unchanged.
     """
-    lon, lat, shape = _as_float_arrays(lon, lat)
-    return _result(*_where(~_outside(lon, lat), _gcj_forward, lon, lat), shape)
+    return _convert(lon, lat, _inside, _gcj_forward)
 
 
 def gcj02_to_wgs84(lon, lat):
@@ -177,8 +185,7 @@ def gcj02_to_wgs84(lon, lat):
         ``(lon, lat)`` in WGS84 such that :func:`wgs84_to_gcj02` gives the input back
         within 1e-10 degrees; points outside China are returned unchanged.
     """
-    lon, lat, shape = _as_float_arrays(lon, lat)
-    return _result(*_where(~_outside(lon, lat), _gcj_inverse, lon, lat), shape)
+    return _convert(lon, lat, _inside, _gcj_inverse)
 
 
 def gcj02_to_bd09(lon, lat):
@@ -196,8 +203,7 @@ def gcj02_to_bd09(lon, lat):
         shift applies everywhere; only non-coordinates (NaN, infinite, |lon| > 360,
         |lat| > 90) pass through unchanged.
     """
-    lon, lat, shape = _as_float_arrays(lon, lat)
-    return _result(*_where(_finite(lon, lat), _bd_forward, lon, lat), shape)
+    return _convert(lon, lat, _finite, _bd_forward)
 
 
 def bd09_to_gcj02(lon, lat):
@@ -214,8 +220,7 @@ def bd09_to_gcj02(lon, lat):
         ``(lon, lat)`` in GCJ-02 such that :func:`gcj02_to_bd09` gives the input back
         within 1e-10 degrees.
     """
-    lon, lat, shape = _as_float_arrays(lon, lat)
-    return _result(*_where(_finite(lon, lat), _bd_inverse, lon, lat), shape)
+    return _convert(lon, lat, _finite, _bd_inverse)
 
 
 def wgs84_to_bd09(lon, lat):

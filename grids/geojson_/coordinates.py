@@ -126,24 +126,21 @@ def build_ragged(kind: str, jobs) -> np.ndarray:
     for _, coords, has_z in jobs:
         if has_z:
             coords = _flat_2d(coords, depth)
-        if depth == 1:
-            positions.append(coords)
-        elif depth == 2:
-            positions.extend(coords)
-            offsets[0].append(len(positions))
-        elif depth == 3:
-            for part in coords:
-                positions.extend(part)
-                offsets[0].append(len(positions))
-            offsets[1].append(len(offsets[0]) - 1)
-        else:
-            for poly in coords:
-                for ring in poly:
-                    positions.extend(ring)
-                    offsets[0].append(len(positions))
-                offsets[1].append(len(offsets[0]) - 1)
-            offsets[2].append(len(offsets[1]) - 1)
+        _flatten(coords, depth, positions, offsets)
     xy = np.array(positions, dtype=np.float64)
     if not np.isfinite(xy).all():  # orjson refuses NaN and overflow, so this is only a safeguard
         raise GeoJSONError("a coordinate is not a finite number")
     return shapely.from_ragged_array(_RAGGED[kind], xy, tuple(np.asarray(o, dtype=np.int64) for o in offsets) or None)
+
+
+def _flatten(coords, depth: int, positions: list, offsets: list[list[int]]) -> None:
+    """Append nested coordinates to ``positions`` and end one run per nesting level in ``offsets``."""
+    if depth == 1:
+        positions.append(coords)
+        return
+    if depth == 2:
+        positions.extend(coords)
+    else:
+        for part in coords:
+            _flatten(part, depth - 1, positions, offsets)
+    offsets[depth - 2].append(len(positions) if depth == 2 else len(offsets[depth - 3]) - 1)
