@@ -28,7 +28,8 @@ def create_app(config: dict | None = None) -> Flask:
     from .views import pages
 
     settings = load_settings(config)
-    app = Flask(__name__, instance_path=settings["SANIGRID_INSTANCE"], static_folder=None)
+    # gis_app/static (Leaflet, vendored) is served at /static: the map works with no internet.
+    app = Flask(__name__, instance_path=settings["SANIGRID_INSTANCE"], static_folder="static")
     app.json = OrjsonProvider(app)
     app.config.update(settings)
     app.config["MAX_CONTENT_LENGTH"] = settings["SANIGRID_MAX_IMPORT_BYTES"]
@@ -37,4 +38,6 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(pages.bp)
     from .api import init_api
     init_api(app)
+    from .views import gaps
+    app.register_blueprint(gaps.bp)
     return app

@@ -162,6 +162,46 @@ def _render_staffing(table, rollup, fmt) -> str:
     return f"{roll}\n\n{grids}"
 
 
+@cli.command()
+@click.option("--district")
+@click.option("--street")
+@click.option("--community")
+@click.option("--regions", "regions_file", type=click.Path(dir_okay=False), help="check a plan: regions file")
+@click.option("--grids", "grids_file", type=click.Path(dir_okay=False), help="check a plan: grids file")
+@click.option("--code-field", default="code", show_default=True, help="property holding the codes in the files")
+@click.option("--name-field", default="name", show_default=True, help="property holding the names in the files")
+@click.option("--crs", help="the files' CRS when they do not say: EPSG:n, gcj02 or bd09")
+@click.option("--encoding", help="text encoding of a Shapefile DBF or CSV, e.g. gbk")
+@click.option("--make-valid", is_flag=True, help="repair invalid geometries in the files instead of refusing them")
+@click.option("--format", "fmt", default="table", show_default=True,
+              type=click.Choice(["table", "json", "csv", "xlsx", "geojson"]))
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="write to FILE (needed for csv/xlsx/geojson)")
+@pass_app
+def gaps(ctx: _App, district, street, community, regions_file, grids_file, code_field, name_field, crs,
+         encoding, make_valid, fmt, output):
+    """Report coverage gaps: holes, slivers, overlaps, grids out of bounds, staffing shortfalls."""
+    from grids.fileio import FileFormatError
+    from .gap_output import write_report
+    from .gap_report import file_gaps, register_gaps
+    given = [c for c in (district, street, community) if c]
+    if len(given) > 1 or (given and regions_file):
+        raise click.UsageError("give at most one of --district, --street, --community, --regions")
+    if bool(regions_file) != bool(grids_file):
+        raise click.UsageError("--regions and --grids go together")
+    if fmt in ("csv", "xlsx", "geojson") and not output:
+        raise click.UsageError(f"--format {fmt} writes a file: give -o FILE")
+    try:
+        result = (file_gaps(ctx.settings, regions_file, grids_file, crs=crs, encoding=encoding,
+                            code_field=code_field, name_field=name_field, make_valid=make_valid)
+                  if regions_file else register_gaps(ctx.engine, ctx.settings, given[0] if given else None))
+        text = write_report(result, fmt, output)
+    except SanigridError as exc:
+        _fail(exc)
+    except FileFormatError as exc:
+        _fail(SanigridError(str(exc)))
+    click.echo(text if text is not None else f"gaps: {len(result.report.findings)} findings written to {output}")
+
+
 @cli.group()
 def token():
     """Create, list and revoke API tokens."""

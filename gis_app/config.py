@@ -23,6 +23,7 @@ DEFAULTS = {
     "SANIGRID_OUTSIDE_TOLERANCE_M": 1.0,     # a grid may reach this far outside its community
     "SANIGRID_OVERLAP_TOLERANCE_M2": 1.0,    # grids may overlap by this much
     "SANIGRID_MAX_GRIDS_PER_PERSON": 3,      # one person serving more grids is a shortfall
+    "SANIGRID_SLIVER_AREA_M2": 10.0,         # an uncovered piece smaller than this is a sliver
     "SANIGRID_MAX_IMPORT_BYTES": 100 * 1024 * 1024,
     "SANIGRID_PUBLIC_READS": True,           # API reads without a token; false: a viewer token at least
     "SANIGRID_API_MAX_BODY_BYTES": 1024 * 1024,  # JSON bodies of API writes (imports use the limit above)
@@ -36,6 +37,7 @@ ENV_SETTINGS = {
     "SANIGRID_OUTSIDE_TOLERANCE_M": float,
     "SANIGRID_OVERLAP_TOLERANCE_M2": float,
     "SANIGRID_MAX_GRIDS_PER_PERSON": int,
+    "SANIGRID_SLIVER_AREA_M2": float,
     "SANIGRID_MAX_IMPORT_BYTES": int,
     "SANIGRID_PUBLIC_READS": flag,
     "SANIGRID_API_MAX_BODY_BYTES": int,

@@ -25,7 +25,7 @@ from .errors import ValidationFailed
 from .storage import repository as repo
 from .storage import session_scope
 
-__all__ = ["LAYERS", "ImportReport", "import_file", "import_frames"]
+__all__ = ["LAYERS", "ImportReport", "import_file", "import_frames", "read_features"]
 
 LAYERS = ("regions", "grids", "people")
 GEOJSON_SUFFIXES = {".geojson", ".json"}
@@ -115,6 +115,17 @@ def _read_features(path, crs, encoding, make_valid, settings) -> _Features:
         if reason:
             problems.append(Problem(i, codes[i], reason))
     return _Features(props, _snap(checked, codes, problems), notes + more_notes, problems)
+
+
+def read_features(path, settings: dict, *, crs=None, encoding=None, make_valid=False):
+    """Read and check a vector file as an import would, without importing it.
+
+    Returns ``(properties, geometries in EPSG:4326, notes)``; raises ValidationFailed
+    listing every problem (feature index, code, reason).
+    """
+    feats = _read_features(path, crs, encoding, make_valid, settings)
+    _refuse_if(feats.problems, feats.notes, Path(path).name)
+    return feats.props, feats.geoms, feats.notes
 
 
 def _snap(geoms, codes, problems) -> np.ndarray:

@@ -43,15 +43,24 @@ def required_cleaners(households) -> int:
 def grid_shortfalls(households, roles: pd.DataFrame, grids_per_person: dict | None = None,
                     max_grids_per_person: int = DEFAULT_MAX_GRIDS_PER_PERSON) -> list[Shortfall]:
     """List every shortfall of one grid given its role rows (columns: person, role, backup)."""
-    kinds = set(roles["role"])
-    leaders = roles[roles["role"] == LEADER]
-    cleaners = roles[roles["role"] == CLEANER]
+    rows = list(zip(roles["person"], roles["role"], roles["backup"]))
+    return _shortfalls(households, rows, grids_per_person or {}, max_grids_per_person)
+
+
+def _missing(value) -> bool:
+    return value is None or pd.isna(value)
+
+
+def _shortfalls(households, rows: list, spread: dict, max_grids_per_person: int) -> list[Shortfall]:
+    """The rules on plain (person, role, backup) tuples: a grid's few rows, no DataFrame per grid."""
+    leaders = [r for r in rows if r[1] == LEADER]
+    cleaners = [r for r in rows if r[1] == CLEANER]
     out = []
-    if leaders.empty:
+    if not leaders:
         out.append(Shortfall("no_leader", "无网格长 no grid leader"))
     elif len(leaders) > 1:
         out.append(Shortfall("many_leaders", f"{len(leaders)} 名网格长 (应为1名) {len(leaders)} leaders, expected 1"))
-    missing = [k for k in FIVE_KINDS if k not in kinds]
+    missing = [k for k in FIVE_KINDS if k not in {r[1] for r in rows}]
     if missing:
         names = "、".join(ROLE_LABELS[k] for k in missing)
         out.append(Shortfall("missing_roles", f"缺少{names} missing: {', '.join(missing)}"))
@@ -59,13 +68,13 @@ def grid_shortfalls(households, roles: pd.DataFrame, grids_per_person: dict | No
     if len(cleaners) < need:
         out.append(Shortfall("cleaners_below_ratio",
                              f"保洁员{len(cleaners)}名, 需{need}名 cleaners {len(cleaners)} < {need} required"))
-    for person, backup in zip(cleaners["person"], cleaners["backup"]):
-        if backup is None or pd.isna(backup):
+    for person, _, backup in cleaners:
+        if _missing(backup):
             out.append(Shortfall("no_backup", f"保洁员A岗{person}无B岗 cleaner post {person} has no backup"))
         elif backup == person:
             out.append(Shortfall("backup_is_self", f"保洁员{person}的B岗是本人 backup of {person} is the same person"))
-    for person in sorted(set(roles["person"]) | set(roles["backup"].dropna())):
-        count = (grids_per_person or {}).get(person, 1)
+    for person in sorted({r[0] for r in rows} | {r[2] for r in rows if not _missing(r[2])}):
+        count = spread.get(person, 1)
         if count > max_grids_per_person:
             out.append(Shortfall("spread_too_thin",
                                  f"{person}兼任{count}个网格 (上限{max_grids_per_person}) serves {count} grids"))
@@ -76,12 +85,6 @@ def _grids_per_person(roles: pd.DataFrame) -> dict:
     pairs = pd.concat([roles[["grid", "person"]],
                        roles[["grid", "backup"]].dropna().rename(columns={"backup": "person"})])
     return pairs.drop_duplicates().groupby("person")["grid"].nunique().to_dict()
-
-
-def _status(roles: pd.DataFrame, shortfalls: list) -> str:
-    if roles.empty:
-        return "unstaffed"
-    return "short" if shortfalls else "complete"
 
 
 def staffing_table(grids: pd.DataFrame, roles: pd.DataFrame,
@@ -95,18 +98,18 @@ def staffing_table(grids: pd.DataFrame, roles: pd.DataFrame,
         raise ValueError(f"max_grids_per_person must be >= 1, got {max_grids_per_person!r}")
     roles = roles.reindex(columns=ROLE_COLUMNS) if not roles.empty else pd.DataFrame(columns=ROLE_COLUMNS)
     spread = _grids_per_person(roles) if not roles.empty else {}
-    by_grid = dict(tuple(roles.groupby("grid"))) if not roles.empty else {}
-    empty = roles.iloc[0:0]
+    by_grid: dict = {}
+    for grid, person, role, backup in zip(roles["grid"], roles["person"], roles["role"], roles["backup"]):
+        by_grid.setdefault(grid, []).append((person, role, backup))
     rows = []
     for code, community, households in zip(grids["code"], grids["community"], grids["households"]):
-        own = by_grid.get(code, empty)
-        shortfalls = grid_shortfalls(households, own, spread, max_grids_per_person)
-        cleaners = int((own["role"] == CLEANER).sum())
+        own = by_grid.get(code, [])
+        shortfalls = _shortfalls(households, own, spread, max_grids_per_person)
         rows.append({
             "code": code, "community": community, "households": int(households),
-            "required_cleaners": required_cleaners(households), "cleaners": cleaners,
-            "leader": next(iter(own.loc[own["role"] == LEADER, "person"]), None),
-            "status": _status(own, shortfalls),
+            "required_cleaners": required_cleaners(households), "cleaners": sum(r[1] == CLEANER for r in own),
+            "leader": next((r[0] for r in own if r[1] == LEADER), None),
+            "status": ("short" if shortfalls else "complete") if own else "unstaffed",
             "shortfalls": [s.kind for s in shortfalls],
             "messages": [s.message for s in shortfalls],
         })

@@ -1,0 +1,147 @@
+"""The coverage-gap report (全覆盖无死角) of the register, or of a grid plan in two files.
+
+Both read their input, project it to the metric CRS and call :func:`grids.gaps.gap_report`;
+the CLI, the API and the report page call these two functions, never grids.gaps directly.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from grids.codes import CodeError, check_region_code
+from grids.coverage import assign_regions
+from grids.crs import CRSError, metric_crs_for
+from grids.gaps import GapInput, GapReport, GapSettings, gap_report
+
+from .errors import NotFound, ValidationFailed
+from .imports import read_features
+from .storage import repository as repo
+from .storage import session_scope
+
+__all__ = ["GapResult", "gap_settings", "register_gaps", "file_gaps"]
+
+
+@dataclass
+class GapResult:
+    """A gap report with what it was run on: ``scope`` (a region code or a file name)."""
+
+    report: GapReport
+    regions: gpd.GeoDataFrame   # EPSG:4326, code, name, level
+    grids: gpd.GeoDataFrame     # EPSG:4326, code, name, region, households
+    scope: str
+    metric_crs: str
+
+
+def gap_settings(settings: dict) -> GapSettings:
+    """Return the analysis tolerances from the app settings."""
+    return GapSettings(sliver_area_m2=float(settings["SANIGRID_SLIVER_AREA_M2"]),
+                       overlap_tolerance_m2=float(settings["SANIGRID_OVERLAP_TOLERANCE_M2"]),
+                       outside_tolerance_m=float(settings["SANIGRID_OUTSIDE_TOLERANCE_M"]),
+                       max_grids_per_person=int(settings["SANIGRID_MAX_GRIDS_PER_PERSON"]))
+
+
+def _checked_code(code) -> str:
+    try:
+        return check_region_code(code)
+    except CodeError as exc:
+        raise ValidationFailed(str(exc)) from None
+
+
+def register_gaps(engine, settings: dict, under: str | None = None) -> GapResult:
+    """Return the gap report of the register, or of one district, street or community."""
+    if under is not None:
+        under = _checked_code(under)
+    with session_scope(engine) as session:
+        regions = repo.load_regions(session, under=under)
+        grids = repo.load_grids(session, under=under)
+        roles = repo.load_roles(session)  # all roles: spread over grids counts outside ``under`` too
+    if under is not None and under not in set(regions["code"]):
+        raise NotFound(f"region {under} is not in the register")
+    grids = grids.rename(columns={"community": "region"})
+    return _run(regions, grids, roles, settings, under or "全部")
+
+
+def _metric(settings, regions, grids) -> str:
+    geoms = [g for g in list(regions.geometry) + list(grids.geometry) if g is not None]
+    if not geoms:
+        return "EPSG:4545"  # nothing to measure: any metric CRS gives empty results
+    try:
+        return metric_crs_for(geoms, override=settings.get("SANIGRID_METRIC_CRS")).to_string()
+    except CRSError as exc:
+        raise ValidationFailed(str(exc)) from None
+
+
+def _run(regions, grids, roles, settings, scope) -> GapResult:
+    metric = _metric(settings, regions, grids)
+    regions = regions[["code", "name", "level", "geometry"]].copy()
+    grids = grids.reindex(columns=["code", "name", "region", "households", "geometry"])
+    grids["households"] = pd.to_numeric(grids["households"], errors="coerce").fillna(0).astype(int)
+    report = gap_report(regions.to_crs(metric), grids.to_crs(metric), roles, gap_settings(settings))
+    return GapResult(report, regions, grids, scope, metric)
+
+
+# ---- a grid plan in two files ---------------------------------------------------------------
+
+def file_gaps(settings: dict, regions_path, grids_path, *, crs=None, encoding=None,
+              code_field: str = "code", name_field: str = "name", make_valid=False) -> GapResult:
+    """Return the gap report of a grid plan in files, without importing anything.
+
+    Regions are matched to grids by code (a grid whose code equals or starts with a leaf
+    region's code, or whose ``community`` names one), otherwise by the largest overlap.
+    """
+    regions = _regions_frame(*_read(settings, regions_path, crs, encoding, make_valid), code_field, name_field)
+    grids = _grids_frame(*_read(settings, grids_path, crs, encoding, make_valid), code_field, name_field)
+    metric = _metric(settings, regions, grids)
+    leaves = GapInput(regions.to_crs(metric), grids.iloc[:0]).leaves
+    hint = [c if isinstance(c, str) and c in set(leaves["code"]) else code
+            for c, code in zip(grids["community"], grids["code"])]
+    grids["region"] = assign_regions(hint, grids.to_crs(metric).geometry.array, list(leaves["code"]),
+                                     leaves.geometry.array)
+    return _run(regions, grids.drop(columns="community"), None, settings, _scope(regions_path, grids_path))
+
+
+def _scope(regions_path, grids_path) -> str:
+    from pathlib import Path
+    return f"{Path(regions_path).name} / {Path(grids_path).name}"
+
+
+def _read(settings, path, crs, encoding, make_valid):
+    props, geoms, _ = read_features(path, settings, crs=crs, encoding=encoding, make_valid=make_valid)
+    return props, geoms
+
+
+def _text(value):
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    return str(int(value)) if isinstance(value, (int, np.integer)) else str(value).strip()
+
+
+def _regions_frame(props, geoms, code_field, name_field) -> gpd.GeoDataFrame:
+    codes = [_text(p.get(code_field)) for p in props]
+    bad = []
+    for i, code in enumerate(codes):
+        try:
+            check_region_code(code)
+        except CodeError as exc:
+            bad.append(f"feature {i}: {exc}")
+    if bad:
+        raise ValidationFailed(f"regions: {len(bad)} feature(s) without a 6/9/12-digit {code_field!r}; "
+                               f"use --code-field to name the code property. " + "; ".join(bad[:10]))
+    if len(set(codes)) < len(codes):
+        raise ValidationFailed("regions: region codes repeat; each region appears once")
+    names = [_text(p.get(name_field)) or "" for p in props]
+    levels = [{6: "district", 9: "street", 12: "community"}[len(c)] for c in codes]
+    return gpd.GeoDataFrame({"code": codes, "name": names, "level": levels}, geometry=list(geoms), crs="EPSG:4326")
+
+
+def _grids_frame(props, geoms, code_field, name_field) -> gpd.GeoDataFrame:
+    codes = [_text(p.get(code_field)) or f"#{i}" for i, p in enumerate(props)]
+    if len(set(codes)) < len(codes):
+        raise ValidationFailed("grids: grid codes repeat; each grid appears once")
+    return gpd.GeoDataFrame({
+        "code": codes, "name": [_text(p.get(name_field)) or "" for p in props],
+        "community": [_text(p.get("community")) for p in props],
+        "households": [p.get("households") for p in props]}, geometry=list(geoms), crs="EPSG:4326")

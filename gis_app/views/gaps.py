@@ -1,0 +1,67 @@
+"""Coverage gaps over HTTP: the JSON summary, the GeoJSON features and the Chinese report page."""
+from __future__ import annotations
+
+from flask import Blueprint, Response, current_app, render_template, request, url_for
+
+from ..errors import ValidationFailed
+from ..gap_output import KIND_LABELS, LEVEL_LABELS, ROLLUP_LABELS, gap_features, summary
+from ..gap_report import register_gaps
+
+bp = Blueprint("gaps", __name__)
+
+REGION_PARAMS = ("district", "street", "community")
+
+
+def _region_argument() -> str | None:
+    given = [(k, request.args[k]) for k in REGION_PARAMS if request.args.get(k)]
+    if len(given) > 1:
+        raise ValidationFailed("give at most one of district=, street=, community=")
+    return given[0][1] if given else None
+
+
+def _result(code):
+    return register_gaps(current_app.extensions["sanigrid.engine"], current_app.config, code)
+
+
+@bp.get("/api/v1/gaps")
+def gaps_summary():
+    """Return the roll-up and the findings of the register or one region as JSON."""
+    return summary(_result(_region_argument()))
+
+
+@bp.get("/api/v1/gaps/features")
+def gaps_features():
+    """Return holes, slivers, overlaps, out-of-bounds parts and under-staffed grids as GeoJSON."""
+    features = gap_features(_result(_region_argument()))
+    return Response(features.to_json(na="null", drop_id=True, to_wgs84=False), mimetype="application/geo+json")
+
+
+@bp.get("/gaps/<code>")
+def gaps_page(code):
+    """The report page of one region: the roll-up table, the findings and a map."""
+    result = _result(code)
+    return render_template("gaps.html", result=result, code=code, map_parts=_map_parts(result),
+                           rollup=result.report.rollup.to_dict("records"), labels=ROLLUP_LABELS,
+                           level_labels=LEVEL_LABELS, kind_labels=KIND_LABELS,
+                           findings=summary(result)["findings"])
+
+
+def _map_parts(result) -> dict | None:
+    """Render the Folium map as the header, body and script parts the page template places."""
+    import folium
+
+    from layers.base import offline_map
+    from layers.gaps import gap_layers, region_layer
+
+    regions = result.regions[result.regions.geometry.notna()]
+    if len(regions) == 0 and len(result.grids) == 0:
+        return None
+    bounds = regions.total_bounds if len(regions) else result.grids.total_bounds
+    fmap = offline_map(bounds, static_url=url_for("static", filename=""), tiles=current_app.config["SANIGRID_TILES"])
+    region_layer(result.regions).add_to(fmap)
+    for layer in gap_layers(gap_features(result)):
+        layer.add_to(fmap)
+    folium.LayerControl(collapsed=False).add_to(fmap)
+    root = fmap.get_root()
+    root.render()
+    return {"header": root.header.render(), "html": root.html.render(), "script": root.script.render()}

@@ -1,0 +1,112 @@
+"""Roll gap findings up district → street → community, with one coverage score per region.
+
+The score (0–100) is written so a ranking can be explained to those ranked::
+
+    covered  = 1 − (hole + sliver area) / region area
+    clean    = 1 − (overlap + out-of-bounds area) / region area      (at least 0)
+    staffed  = 1 − households without their due cleaner / households (1 with no households)
+    complete = grids with complete staffing / grids                   (0 with no grids)
+    score    = 100 × (0.4·covered + 0.2·clean + 0.2·staffed + 0.2·complete)
+
+Without staffing data (a grid plan checked from files) the score is
+100 × (0.4·covered + 0.2·clean) / 0.6.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .staffing import staffing_rollup
+
+__all__ = ["gap_rollup", "WEIGHTS", "LEVEL_WIDTHS"]
+
+WEIGHTS = {"covered": 0.4, "clean": 0.2, "staffed": 0.2, "complete": 0.2}
+LEVEL_WIDTHS = {"district": 6, "street": 9, "community": 12}
+BASE_KINDS = ("hole", "sliver", "overlap", "outside")
+STAFFING_COLUMNS = ["complete", "short", "unstaffed", "households", "required_cleaners", "cleaners",
+                    "cleaner_gap", "households_uncovered"]
+
+
+def gap_rollup(regions, leaves, grids, findings, staffing=None) -> pd.DataFrame:
+    """Return one row per region with grids, counts and areas per gap kind, staffing and score.
+
+    Parameters
+    ----------
+    regions : pandas.DataFrame
+        Every region: code (6/9/12 digits), name.
+    leaves : geopandas.GeoDataFrame
+        The regions grids belong to, with their boundary in a metric CRS.
+    grids : pandas.DataFrame
+        Columns code, region (a leaf code).
+    findings : pandas.DataFrame
+        Columns kind, region, area_m2 (see :data:`grids.gaps.FINDING_COLUMNS`).
+    staffing : pandas.DataFrame, optional
+        The staffing table (:func:`grids.staffing.staffing_table`); None leaves the
+        staffing columns out and the score without its staffing terms.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Sorted by code; columns level, code, name, area_m2, grids, ``<kind>_count`` and
+        ``<kind>_m2`` per gap kind, uncovered_m2, uncovered_pct, staffing columns, score.
+    """
+    per_leaf = _per_leaf(leaves, grids, findings)
+    frames = [_level(per_leaf, regions, level, width) for level, width in LEVEL_WIDTHS.items()]
+    out = pd.concat(frames, ignore_index=True).sort_values("code", kind="stable").reset_index(drop=True)
+    out["uncovered_m2"] = out["hole_m2"] + out["sliver_m2"]
+    out["uncovered_pct"] = _share(out["uncovered_m2"], out["area_m2"]) * 100
+    if staffing is not None:
+        out = _with_staffing(out, staffing, regions)
+    out["score"] = _score(out, staffing is not None)
+    return out
+
+
+def _per_leaf(leaves, grids, findings) -> pd.DataFrame:
+    base = pd.DataFrame({"area_m2": np.asarray(leaves.geometry.area, dtype=float)}, index=list(leaves["code"]))
+    base["grids"] = grids["region"].value_counts().reindex(base.index).fillna(0).astype(int)
+    kinds = list(BASE_KINDS) + sorted(set(findings["kind"]) - set(BASE_KINDS))
+    found = findings[findings["region"].isin(base.index)]
+    counts = found.groupby(["region", "kind"]).size().unstack(fill_value=0).reindex(columns=kinds, fill_value=0)
+    areas = found.groupby(["region", "kind"])["area_m2"].sum().unstack(fill_value=0.0)
+    spatial = [k for k in kinds if k in BASE_KINDS or (k in areas.columns and areas[k].sum() > 0)]
+    areas = areas.reindex(columns=spatial, fill_value=0.0)
+    base = base.join(counts.add_suffix("_count")).join(areas.add_suffix("_m2"))
+    return base.fillna(0)
+
+
+def _level(per_leaf, regions, level, width) -> pd.DataFrame:
+    codes = pd.Series(per_leaf.index, index=per_leaf.index)
+    deep = codes.str.len() >= width
+    summed = per_leaf[deep].groupby(codes[deep].str[:width]).sum()
+    names = dict(zip(regions["code"], regions["name"]))
+    wanted = [c for c in regions["code"] if len(c) == width and c in summed.index]
+    out = summed.loc[wanted].reset_index(names="code")
+    out.insert(0, "level", level)
+    out.insert(2, "name", out["code"].map(names))
+    return out
+
+
+def _share(part, whole):
+    whole = whole.astype(float)
+    return (part / whole.where(whole > 0)).astype(float)
+
+
+def _with_staffing(out, staffing, regions) -> pd.DataFrame:
+    staffed = staffing_rollup(staffing, regions)
+    staffed = staffed[staffed["code"].str.len() == staffed["level"].map(LEVEL_WIDTHS)]
+    merged = out.merge(staffed[["code", *STAFFING_COLUMNS]], on="code", how="left")
+    merged[STAFFING_COLUMNS] = merged[STAFFING_COLUMNS].fillna(0).astype(int)
+    return merged
+
+
+def _score(out, with_staffing: bool) -> pd.Series:
+    covered = 1 - _share(out["uncovered_m2"], out["area_m2"])
+    clean = (1 - _share(out["overlap_m2"] + out["outside_m2"], out["area_m2"])).clip(lower=0)
+    score = WEIGHTS["covered"] * covered + WEIGHTS["clean"] * clean
+    if with_staffing:
+        staffed = (1 - _share(out["households_uncovered"], out["households"])).fillna(1.0)
+        complete = _share(out["complete"], out["grids"]).fillna(0.0)
+        score = score + WEIGHTS["staffed"] * staffed + WEIGHTS["complete"] * complete
+    else:
+        score = score / (WEIGHTS["covered"] + WEIGHTS["clean"])
+    return (100 * score).round(1)
