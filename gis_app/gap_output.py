@@ -31,7 +31,8 @@ ROLLUP_LABELS = {
     "outside_count": "越界网格", "outside_m2": "越界面积(m²)", "short": "缺员网格", "unstaffed": "无人网格",
     "cleaner_gap": "缺保洁员", "households_uncovered": "缺保洁户数", "score": "覆盖得分",
 }
-FINDING_LABELS = {"kind_label": "问题", "region": "所在区域", "code": "网格", "other": "另一网格",
+FINDING_LABELS = {"kind_label": "问题", "region": "所在区域", "region_name": "区域名称", "code": "网格",
+                  "other": "另一网格",
                   "area_m2": "面积(m²)", "households": "户数", "cleaner_gap": "缺保洁员", "detail": "说明"}
 
 
@@ -49,6 +50,7 @@ def _findings_table(result: GapResult) -> pd.DataFrame:
     table = pd.DataFrame(result.report.findings.drop(columns="geometry"))
     table["area_m2"] = table["area_m2"].astype(float).round(2)
     table.insert(1, "kind_label", table["kind"].map(KIND_LABELS).fillna(table["kind"]))
+    table.insert(3, "region_name", table["region"].map(dict(zip(result.regions["code"], result.regions["name"]))))
     return table
 
 

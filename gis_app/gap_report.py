@@ -6,6 +6,7 @@ the CLI, the API and the report page call these two functions, never grids.gaps 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -14,7 +15,7 @@ import pandas as pd
 from grids.codes import CodeError, check_region_code
 from grids.coverage import assign_regions
 from grids.crs import CRSError, metric_crs_for
-from grids.gaps import GapInput, GapReport, GapSettings, gap_report
+from grids.gaps import GapReport, GapSettings, gap_report, leaf_regions
 
 from .errors import NotFound, ValidationFailed
 from .imports import read_features
@@ -95,7 +96,7 @@ def file_gaps(settings: dict, regions_path, grids_path, *, crs=None, encoding=No
     regions = _regions_frame(*_read(settings, regions_path, crs, encoding, make_valid), code_field, name_field)
     grids = _grids_frame(*_read(settings, grids_path, crs, encoding, make_valid), code_field, name_field)
     metric = _metric(settings, regions, grids)
-    leaves = GapInput(regions.to_crs(metric), grids.iloc[:0]).leaves
+    leaves = leaf_regions(regions.to_crs(metric))
     hint = [c if isinstance(c, str) and c in set(leaves["code"]) else code
             for c, code in zip(grids["community"], grids["code"])]
     grids["region"] = assign_regions(hint, grids.to_crs(metric).geometry.array, list(leaves["code"]),
@@ -104,7 +105,6 @@ def file_gaps(settings: dict, regions_path, grids_path, *, crs=None, encoding=No
 
 
 def _scope(regions_path, grids_path) -> str:
-    from pathlib import Path
     return f"{Path(regions_path).name} / {Path(grids_path).name}"
 
 

@@ -21,7 +21,7 @@ from .crs import check_geographic
 from .gap_rollup import gap_rollup
 from .staffing import staffing_table
 
-__all__ = ["GapSettings", "GapInput", "GapReport", "GAP_KINDS", "gap_kind", "gap_report",
+__all__ = ["GapSettings", "GapInput", "GapReport", "GAP_KINDS", "gap_kind", "gap_report", "leaf_regions",
            "FINDING_COLUMNS", "SPATIAL_KINDS"]
 
 FINDING_COLUMNS = ["kind", "region", "code", "other", "area_m2", "households", "cleaner_gap", "detail",
@@ -40,6 +40,24 @@ class GapSettings:
     max_grids_per_person: int = 3
 
 
+def leaf_regions(regions: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Return the regions that have a boundary and no sub-region among ``regions`` (usually communities).
+
+    Parameters
+    ----------
+    regions : geopandas.GeoDataFrame
+        Regions with a ``code`` column; a region's sub-regions have codes starting with its code.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The rows of ``regions`` grids belong to, in their original order.
+    """
+    codes = sorted(regions["code"])
+    parents = {a for a, b in zip(codes, codes[1:]) if b.startswith(a)}  # sorted: a child follows its parent
+    return regions[~regions["code"].isin(parents) & regions.geometry.notna()]
+
+
 @dataclass
 class GapInput:
     """Regions (code, name, geometry), grids (code, region, households, geometry), roles or None.
@@ -56,10 +74,7 @@ class GapInput:
     @functools.cached_property
     def leaves(self) -> gpd.GeoDataFrame:
         """Regions with a boundary and no sub-region in the input: where grids belong."""
-        codes = sorted(self.regions["code"])
-        parents = {a for a, b in zip(codes, codes[1:]) if b.startswith(a)}  # sorted: a child follows
-        keep = ~self.regions["code"].isin(parents) & self.regions.geometry.notna()
-        return self.regions[keep]
+        return leaf_regions(self.regions)
 
     @functools.cached_property
     def geoms(self) -> np.ndarray:

@@ -60,7 +60,8 @@ def _shortfalls(households, rows: list, spread: dict, max_grids_per_person: int)
         out.append(Shortfall("no_leader", "无网格长 no grid leader"))
     elif len(leaders) > 1:
         out.append(Shortfall("many_leaders", f"{len(leaders)} 名网格长 (应为1名) {len(leaders)} leaders, expected 1"))
-    missing = [k for k in FIVE_KINDS if k not in {r[1] for r in rows}]
+    kinds = {r[1] for r in rows}
+    missing = [k for k in FIVE_KINDS if k not in kinds]
     if missing:
         names = "、".join(ROLE_LABELS[k] for k in missing)
         out.append(Shortfall("missing_roles", f"缺少{names} missing: {', '.join(missing)}"))
@@ -99,10 +100,11 @@ def staffing_table(grids: pd.DataFrame, roles: pd.DataFrame,
     roles = roles.reindex(columns=ROLE_COLUMNS) if not roles.empty else pd.DataFrame(columns=ROLE_COLUMNS)
     spread = _grids_per_person(roles) if not roles.empty else {}
     by_grid: dict = {}
-    for grid, person, role, backup in zip(roles["grid"], roles["person"], roles["role"], roles["backup"]):
+    # .tolist(): iterating pandas (extension) arrays element by element costs more than the rules
+    for grid, person, role, backup in zip(*(roles[c].tolist() for c in ROLE_COLUMNS)):
         by_grid.setdefault(grid, []).append((person, role, backup))
     rows = []
-    for code, community, households in zip(grids["code"], grids["community"], grids["households"]):
+    for code, community, households in zip(*(grids[c].tolist() for c in ("code", "community", "households"))):
         own = by_grid.get(code, [])
         shortfalls = _shortfalls(households, own, spread, max_grids_per_person)
         rows.append({

