@@ -20,10 +20,14 @@ import numpy as np
 import pandas as pd
 import shapely
 
-__all__ = ["DUST_M2", "flag_invalid_edges", "assign_regions", "union_per_region", "mismatch", "holes",
+__all__ = ["DUST_M2", "NOISE_WIDTH_M", "flag_invalid_edges", "assign_regions", "union_per_region", "mismatch", "holes",
            "overlaps", "outside"]
 
 DUST_M2 = 0.01  # pieces smaller than 1 dm² are floating-point dust of the overlay, not gaps
+# The register stores coordinates at 1e-7° (about 1 cm): independently rounded edges of a region
+# and its grids leave strips up to about 1 cm wide. A piece thinner than this on average
+# (2 × area / perimeter) is rounding noise, not a gap.
+NOISE_WIDTH_M = 0.01
 EPSILON_M = 1e-7  # shared edges of a region and its grids may differ by this much (floating-point noise)
 
 
@@ -120,7 +124,8 @@ def mismatch(region_codes, region_geoms, unions) -> pd.DataFrame:
     """Return the pieces where each region and the union of its grids differ, in one overlay.
 
     Columns: region, inside (True: a piece of the region its grids miss; False: grids
-    spilling over its boundary), area_m2, geometry. Pieces below :data:`DUST_M2` are dropped.
+    spilling over its boundary), area_m2, geometry. Pieces below :data:`DUST_M2` or thinner than
+    :data:`NOISE_WIDTH_M` are dropped.
     """
     shells, unions = _array(region_geoms), _array(unions)
     todo = np.flatnonzero(~_matching(shells, unions))
@@ -130,7 +135,7 @@ def mismatch(region_codes, region_geoms, unions) -> pd.DataFrame:
     polygonal = shapely.get_type_id(parts) == 3
     parts, index = parts[polygonal], index[polygonal]
     areas = shapely.area(parts)
-    keep = areas >= DUST_M2
+    keep = (areas >= DUST_M2) & (2 * areas >= NOISE_WIDTH_M * shapely.length(parts))
     parts, index, areas = parts[keep], index[keep], areas[keep]
     shapely.prepare(shells)
     probe = shapely.point_on_surface(parts)

@@ -70,8 +70,10 @@ def _per_leaf(leaves, grids, findings) -> pd.DataFrame:
     areas = found.groupby(["region", "kind"])["area_m2"].sum().unstack(fill_value=0.0)
     spatial = [k for k in kinds if k in BASE_KINDS or (k in areas.columns and areas[k].sum() > 0)]
     areas = areas.reindex(columns=spatial, fill_value=0.0)
-    base = base.join(counts.add_suffix("_count")).join(areas.add_suffix("_m2"))
-    return base.fillna(0)
+    base = base.join(counts.add_suffix("_count")).join(areas.add_suffix("_m2")).fillna(0)
+    count_columns = [f"{k}_count" for k in kinds]
+    base[count_columns] = base[count_columns].astype(int)
+    return base
 
 
 def _level(per_leaf, regions, level, width) -> pd.DataFrame:

@@ -98,6 +98,12 @@ def test_a_grid_across_the_community_edge_reports_the_area_outside():
     assert outside["area_m2"].iloc[0] == pytest.approx(4500, rel=0.005)
 
 
+def test_a_strip_thinner_than_a_centimetre_is_rounding_noise():
+    geoms = cells()
+    geoms[1] = box(X0 + 200, Y0 + 150.004, X0 + 400, Y0 + 300)  # 4 mm × 200 m: 1e-7° storage rounding
+    assert gap_report(regions(), grids(geoms)).findings.empty
+
+
 def test_a_hole_of_a_few_square_decimetres_is_not_lost():
     geoms = cells()
     geoms[0] = geoms[0].difference(box(X0 + 50, Y0 + 200, X0 + 50.2, Y0 + 200.25))  # 0.05 m²
