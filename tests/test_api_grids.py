@@ -140,3 +140,10 @@ def test_a_name_over_200_characters_is_refused(loaded, client, token):
     resp = client.patch(f"{URL}/{G1}", json={"properties": {"name": "长" * 201}},
                         headers={**token(), "If-Match": _etag(client)})
     assert resp.status_code == 422
+
+
+def test_a_list_is_304_until_the_register_changes(loaded, client, token):
+    etag = client.get(f"{URL}?limit=2").headers["ETag"]
+    assert client.get(f"{URL}?limit=2", headers={"If-None-Match": etag}).status_code == 304
+    client.patch(f"{URL}/{G1}", json={"properties": {"households": 5}}, headers={**token(), "If-Match": _etag(client)})
+    assert client.get(f"{URL}?limit=2", headers={"If-None-Match": etag}).status_code == 200

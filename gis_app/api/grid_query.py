@@ -5,6 +5,8 @@ response as orjson fragments, so a 2,000-grid page costs one query and one seria
 """
 from __future__ import annotations
 
+import hashlib
+
 import orjson
 import shapely
 from sqlalchemy import select
@@ -15,7 +17,7 @@ from ..storage import repository as repo
 from ..storage import session_scope
 from ..storage.schema import Grid
 
-__all__ = ["grid_page", "grid_feature", "history", "METRES_PER_DEGREE"]
+__all__ = ["grid_page", "grid_feature", "history", "page_etag", "METRES_PER_DEGREE"]
 
 METRES_PER_DEGREE = 111_320.0
 _COLUMNS = (Grid.code, Grid.name, Grid.community, Grid.type, Grid.households, Grid.population,
@@ -83,6 +85,13 @@ def _geometries(rows, simplify: float | None) -> list:
     if simplify:
         geoms = shapely.simplify(geoms, simplify / METRES_PER_DEGREE, preserve_topology=True)
     return [orjson.Fragment(text) for text in shapely.to_geojson(geoms)]
+
+
+def page_etag(engine, query_string: bytes) -> str:
+    """Return a weak ETag for a list query: the register version and the query (writes bump the version)."""
+    with session_scope(engine) as session:
+        version = repo.register_version(session)
+    return f'W/"r{version}-{hashlib.sha1(query_string).hexdigest()[:16]}"'
 
 
 def grid_page(engine, settings, q: dict) -> dict:

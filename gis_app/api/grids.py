@@ -27,12 +27,19 @@ def _saved(code: str, version: int, status: int = 200):
 @blp.arguments(GridListQuery, location="query", as_kwargs=True)
 @blp.response(200, FeatureCollectionSchema, content_type=GEO)
 def list_grids(**q):
-    """List grids as a FeatureCollection (filters, cursor paging, simplify for maps)."""
+    """List grids as a FeatureCollection (filters, cursor paging, simplify for maps); ETag per register version."""
+    etag = query.page_etag(engine(), request.query_string)
+    if _matches(etag):
+        return Response(status=304, headers={"ETag": etag})
     page = query.grid_page(engine(), current_app.config, q)
     link = next_link(page["next_cursor"])
     body = {"type": "FeatureCollection", "numberReturned": len(page["features"]), "features": page["features"],
             "next": link, "links": [{"rel": "next", "href": link, "type": GEO}] if link else []}
-    return geojson_response(body)
+    return geojson_response(body, headers={"ETag": etag})
+
+
+def _matches(etag: str) -> bool:
+    return etag in [t.strip() for t in request.headers.get("If-None-Match", "").split(",")]
 
 
 @blp.route("", methods=["POST"])
@@ -51,7 +58,7 @@ def get_grid(code):
     """Read one grid with its ETag."""
     version = edits.current_version(engine(), code)
     etag = edits.etag_of(code, version)
-    if etag in [t.strip() for t in request.headers.get("If-None-Match", "").split(",")]:
+    if _matches(etag):
         return Response(status=304, headers={"ETag": etag})
     return geojson_response(query.grid_feature(engine(), code), headers={"ETag": etag})
 

@@ -4,22 +4,21 @@ from __future__ import annotations
 from flask import current_app
 from flask_smorest import Blueprint
 
-from ..register import locate
 from . import engine
 from .respond import json_response
 from .schemas import LocateQuery, OpenSchema, UnderQuery
-from .where_query import staffing
+from .where_query import locate_cached, staffing
 
 PREFIX = ""
 blp = Blueprint("where", __name__, description="Locate a point; staffing per grid and region")
 
 
 @blp.route("/locate")
-@blp.arguments(LocateQuery, location="query", as_kwargs=True)
+@blp.arguments(LocateQuery(), location="query", as_kwargs=True)
 @blp.response(200, OpenSchema)
 def locate_point(lon, lat, crs=None):
     """The grid, community, street and district holding a point, and the people responsible."""
-    return json_response(locate(engine(), lon, lat, crs))
+    return json_response(locate_cached(engine(), lon, lat, crs))
 
 
 @blp.route("/staffing")

@@ -8,13 +8,19 @@ import shapely
 from sqlalchemy import select
 
 from grids.codes import CodeError, check_region_code
+from grids.roles import ROLE_LABELS
 
 from ..errors import NotFound, ValidationFailed
-from ..register import staffing_report
+from ..register import grid_index, locate, staffing_report
+from ..storage import repository as repo
 from ..storage import session_scope
-from ..storage.schema import Region
+from ..storage.schema import Grid, Meta, Region
 
-__all__ = ["region_list", "region_feature", "staffing"]
+__all__ = ["region_list", "region_feature", "staffing", "locate_cached"]
+
+# Answers of locate per grid, valid while the register version stays the same (every write bumps it).
+# One tuple (key, index, answers), swapped whole so concurrent threads never see a mix.
+_answers: dict = {"state": (None, None, {})}
 
 
 def region_list(engine, *, level=None, parent=None) -> list[dict]:
@@ -55,3 +61,45 @@ def staffing(engine, settings, under: dict) -> dict:
         raise ValidationFailed("give at most one of district, street, community")
     table, rollup = staffing_report(engine, settings, given[0] if given else None)
     return {"grids": _clean(table.to_dict("records")), "rollup": _clean(rollup.to_dict("records"))}
+
+
+def _all_answers(engine) -> dict:
+    """Build the locate answer of every active grid at once (one query per table), minus the point."""
+    with session_scope(engine) as session:
+        grids = session.execute(select(Grid.code, Grid.name, Grid.type, Grid.households)
+                                .where(Grid.end_date.is_(None))).all()
+        names = dict(session.execute(select(Region.code, Region.name)).all())
+        roles = repo.load_roles(session)
+    people: dict = {}
+    for r in roles.itertuples():
+        people.setdefault(r.grid, []).append({
+            "role": r.role, "role_label": ROLE_LABELS[r.role], "name": r.name, "phone": r.person,
+            "backup": {"name": r.backup_name, "phone": r.backup} if r.backup else None})
+    region = lambda c: {"code": c, "name": names.get(c)}  # noqa: E731
+    return {g.code: {"grid": {"code": g.code, "name": g.name, "type": g.type, "households": g.households},
+                     "community": region(g.code[:12]), "street": region(g.code[:9]),
+                     "district": region(g.code[:6]), "people": people.get(g.code, [])} for g in grids}
+
+
+def _register_version(engine) -> str | None:
+    """Read the register version on a bare connection: the cheapest check that nothing changed."""
+    with engine.connect() as conn:
+        return conn.execute(select(Meta.value).where(Meta.key == "register_version")).scalar()
+
+
+def locate_cached(engine, lon: float, lat: float, crs: str | None = None) -> dict:
+    """Answer ``locate`` like :func:`gis_app.register.locate` from answers built once per register version.
+
+    Points in another CRS and points outside every grid take the full path, which also gives
+    their error; everything else costs one index query and a dictionary look-up.
+    """
+    if crs or not (-180 <= lon <= 180 and -90 <= lat <= 90):
+        return locate(engine, lon, lat, crs)
+    key = (str(engine.url), _register_version(engine))
+    state = _answers["state"]
+    if state[0] != key:
+        state = _answers["state"] = (key, grid_index(engine), _all_answers(engine))
+    answer = state[2].get(state[1].locate(lon, lat))
+    if answer is None:
+        return locate(engine, lon, lat)
+    return {"lon": lon, "lat": lat, **answer}

@@ -1,0 +1,38 @@
+"""schemathesis against /api/v1/openapi.json: no 5xx, every response as the document says (bounded)."""
+import tempfile
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, given, settings
+from schemathesis import GenerationMode
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (content_type_conformance, response_schema_conformance,
+                                               status_code_conformance)
+
+from gis_app import create_app
+
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+EXAMPLES = 6
+
+
+def _operations() -> list[tuple[str, str]]:
+    folder = tempfile.mkdtemp(prefix="sanigrid-openapi-")
+    app = create_app({"SANIGRID_INSTANCE": folder, "SANIGRID_DATABASE_URL": f"sqlite:///{folder}/spec.sqlite"})
+    spec = app.test_client().get("/api/v1/openapi.json").get_json()
+    return [(method.upper(), path) for path, item in spec["paths"].items() for method in item
+            if method in ("get", "post", "put", "patch", "delete")]
+
+
+@pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
+@pytest.mark.parametrize("method, path", _operations())
+def test_operation_conforms_to_the_openapi_document(loaded, token, method, path, mode):
+    operation = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", loaded)[path][method]
+    admin = token("admin")
+
+    @given(case=operation.as_strategy(generation_mode=mode))
+    @settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
+              suppress_health_check=list(HealthCheck))
+    def run(case):
+        case.call_and_validate(headers=admin, checks=CHECKS)
+
+    run()
