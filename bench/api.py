@@ -54,12 +54,12 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_gunicorn(settings: dict, port: int, workers: int) -> subprocess.Popen:
-    """Start gunicorn exactly as the README says, and wait until it answers."""
+def start_gunicorn(settings: dict, port: int, workers: int, threads: int) -> subprocess.Popen:
+    """Start gunicorn as the README says, and wait until it answers."""
     gunicorn = Path(sys.executable).with_name("gunicorn")
     env = {**os.environ, **settings}
-    proc = subprocess.Popen([str(gunicorn), "-w", str(workers), "-b", f"127.0.0.1:{port}", "--log-level", "warning",
-                             "gis_app:create_app()"], env=env)
+    proc = subprocess.Popen([str(gunicorn), "-w", str(workers), "--threads", str(threads), "-b", f"127.0.0.1:{port}",
+                             "--log-level", "warning", "gis_app:create_app()"], env=env)
     for _ in range(200):
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{port}{STATIC}", timeout=1).read()
@@ -85,6 +85,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--grids", type=int, default=2000)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=1, help="gthread worker threads (1: sync workers)")
     parser.add_argument("--seconds", type=float, default=8.0)
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="sanigrid-api-bench-"))
@@ -92,7 +93,7 @@ def main():
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     locate_paths = [f"/api/v1/locate?lon={lon:.7f}&lat={lat:.7f}" for lon, lat in points]
-    proc = start_gunicorn(settings, port, args.workers)
+    proc = start_gunicorn(settings, port, args.workers, args.threads)
     try:
         drive(base, locate_paths, connections=args.workers * 2, seconds=2)  # warm every worker's caches
         page = f"/api/v1/grids?limit={args.grids}"
@@ -114,7 +115,7 @@ def report(args, results, size, in_process_ms):
         print(f"{name:20s} {r['rps']:8.0f} req/s  p50 {r['p50_ms']:7.2f} ms  p99 {r['p99_ms']:7.2f} ms  "
               f"({r['requests']} requests, {r['connections']} connections, {r['client']})")
     print(f"in-process locate    {in_process_ms:.3f} ms; FeatureCollection of {args.grids} grids: {size:,} bytes")
-    figures = {"benchmark": "api", "grids": args.grids, "workers": args.workers, **results,
+    figures = {"benchmark": "api", "grids": args.grids, "workers": args.workers, "threads": args.threads, **results,
                "feature_collection_bytes": size, "in_process_locate_ms": round(in_process_ms, 3),
                "ratio": round(results["locate"]["p99_ms"] / max(results["bare_static"]["p99_ms"], 1e-3), 3),
                "targets": TARGETS}

@@ -110,3 +110,8 @@ def test_token_revoke_command(runner, app, engine):
     token_id, _ = create_token(engine, "viewer")
     assert runner.invoke(cli, ["token", "revoke", str(token_id)]).exit_code == 0
     assert runner.invoke(cli, ["token", "revoke", str(token_id)]).exit_code == 1
+
+
+def test_a_district_editor_creates_a_grid_without_a_code(loaded, client, token):
+    new = feature({"name": "新", "community": "450203008002"}, box(X0 + 400, Y0, X0 + 600, Y0 + 300))
+    assert client.post("/api/v1/grids", json=new, headers=token("editor", "450203")).status_code == 201

@@ -147,3 +147,14 @@ def test_a_list_is_304_until_the_register_changes(loaded, client, token):
     assert client.get(f"{URL}?limit=2", headers={"If-None-Match": etag}).status_code == 304
     client.patch(f"{URL}/{G1}", json={"properties": {"households": 5}}, headers={**token(), "If-Match": _etag(client)})
     assert client.get(f"{URL}?limit=2", headers={"If-None-Match": etag}).status_code == 200
+
+
+def test_a_write_racing_past_the_first_check_is_412_inside_the_transaction(loaded, client, token, monkeypatch):
+    from gis_app.api import grid_edits
+    stale = _etag(client)
+    client.patch(f"{URL}/{G1}", json={"properties": {"name": "先改"}}, headers={**token(), "If-Match": stale})
+    monkeypatch.setattr(grid_edits, "_expected", lambda engine, code, if_match: 1)  # the early check missed it
+    resp = client.patch(f"{URL}/{G1}", json={"properties": {"name": "后改"}}, headers={**token(), "If-Match": stale})
+    assert resp.status_code == 412
+    assert client.get(f"{URL}/{G1}").get_json()["properties"]["name"] == "先改"
+    assert len(client.get(f"{URL}/{G1}/history").get_json()) == 2

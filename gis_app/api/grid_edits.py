@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import geopandas as gpd
 import orjson
-import shapely
 from shapely.geometry import mapping
 from sqlalchemy import select
 
@@ -65,8 +64,8 @@ def _frame(feature: dict) -> gpd.GeoDataFrame:
 
 
 def _snapshot(session, code: str, version: int):
-    row = session.scalar(select(GridHistory.record).where(GridHistory.code == code, GridHistory.version == version))
-    return row
+    """Return the stored record of one version of a grid (its history row)."""
+    return session.scalar(select(GridHistory.record).where(GridHistory.code == code, GridHistory.version == version))
 
 
 def _on_write(principal, action, code, expected):
@@ -89,9 +88,8 @@ def _check_still(row, expected):
 
 
 def _write(engine, settings, principal, feature, action, code, expected) -> tuple[str, int]:
-    frame = _frame(feature)
-    report = import_frames(engine, settings, "grids", frame, by=principal.actor,
-                           on_write=_on_write(principal, action, code, expected))
+    import_frames(engine, settings, "grids", _frame(feature), by=principal.actor,
+                  on_write=_on_write(principal, action, code, expected))
     return code, current_version(engine, code)
 
 
@@ -99,7 +97,7 @@ def create_grid(engine, settings, principal, feature: dict) -> tuple[str, int]:
     """Create a grid (its code assigned when absent); return (code, version)."""
     props = feature.get("properties") or {}
     community = props.get("community") or (props.get("code") or "")[:12] or None
-    check_scope(principal, community, props.get("code"))
+    check_scope(principal, *([c for c in (community, props.get("code")) if c] or [None]))
     if not props.get("code"):
         frame = _frame(feature)
         report = import_frames(engine, settings, "grids", frame, dry_run=True)

@@ -10,8 +10,8 @@ import pandas as pd
 from sqlalchemy import delete, select
 
 from ..audit import record as audit
-from ..auth import check_scope, Principal
-from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
+from ..auth import Principal, check_scope
+from ..errors import Conflict, Forbidden, NotFound
 from ..imports import import_frames
 from ..storage import repository as repo
 from ..storage import session_scope
