@@ -29,7 +29,7 @@ from grids.demo import build_demo_city  # noqa: E402
 from grids.gaps import GapSettings, gap_report  # noqa: E402
 
 METRIC = "EPSG:4545"
-REPEAT = 3
+REPEAT = 5
 
 
 def plant(grids, rng, n: int):

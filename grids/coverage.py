@@ -167,17 +167,18 @@ def holes(pieces: pd.DataFrame, sliver_area_m2: float) -> pd.DataFrame:
     return found
 
 
-def overlaps(codes, geoms, flagged, tolerance_m2: float) -> pd.DataFrame:
+def overlaps(codes, geoms, flagged, tolerance_m2: float, tree=None) -> pd.DataFrame:
     """Return every pair of grids overlapping by more than ``tolerance_m2``: code, other, area_m2, geometry.
 
-    Only flagged grids (:func:`flag_invalid_edges`) are queried against all grids; a grid
-    lying wholly inside another is found too (the ``overlaps`` predicate would miss it).
+    Only flagged grids (:func:`flag_invalid_edges`) are queried against all grids (``tree``:
+    an STRtree of ``geoms`` when the caller has one); a grid lying wholly inside another is
+    found too (the ``overlaps`` predicate would miss it).
     """
     geoms, codes = _array(geoms), np.asarray(codes, dtype=object)
     flagged = np.flatnonzero(flagged)
     if len(flagged) == 0:
         return pd.DataFrame({"code": [], "other": [], "area_m2": [], "geometry": []})
-    left, right = shapely.STRtree(geoms).query(geoms[flagged], predicate="intersects")
+    left, right = (tree or shapely.STRtree(geoms)).query(geoms[flagged], predicate="intersects")
     left = flagged[left]
     both = np.isin(right, flagged)
     keep = (left != right) & ~(both & (right < left))
@@ -191,27 +192,38 @@ def overlaps(codes, geoms, flagged, tolerance_m2: float) -> pd.DataFrame:
     return pd.DataFrame({"code": first, "other": second, "area_m2": areas[big], "geometry": shared[big]})
 
 
-def outside(codes, geoms, grid_region, region_codes, region_geoms, pieces, tolerance_m: float) -> pd.DataFrame:
+def outside(codes, geoms, grid_region, region_codes, region_geoms, pieces, tolerance_m: float,
+            tree=None) -> pd.DataFrame:
     """Return each grid reaching outside its region by more than ``tolerance_m``.
 
-    Only the grids of regions whose grids spill over the boundary (``pieces`` from
-    :func:`mismatch` with inside False) are measured one by one. Columns: code, region
+    A grid's part outside its region is its share of the region's spill pieces (``pieces``
+    from :func:`mismatch` with inside False), so only grids touching a spill are measured.
+    ``tree`` is an STRtree of ``geoms`` when the caller has one. Columns: code, region
     (None for a grid in no region: all of it is outside), area_m2, geometry.
     """
     geoms, codes = _array(geoms), np.asarray(codes, dtype=object)
     grid_region = np.asarray(grid_region, dtype=object)
-    spilling = set(pieces.loc[~pieces["inside"], "region"])
-    shells = {c: g for c, g in zip(region_codes, _array(region_geoms)) if c in spilling}
-    idx = np.flatnonzero([r in shells for r in grid_region])
-    mine = np.array([shells[r] for r in grid_region[idx]], dtype=object)
-    parts = shapely.difference(geoms[idx], mine)
+    idx, parts = _spilled_parts(geoms, grid_region, pieces[~pieces["inside"]], tree or shapely.STRtree(geoms))
     areas = shapely.area(parts)
-    keep = areas >= DUST_M2
-    idx, mine, parts, areas = idx[keep], mine[keep], parts[keep], areas[keep]
-    far = ~shapely.within(geoms[idx], shapely.buffer(mine, tolerance_m)) if len(idx) else keep[:0]
+    shells = dict(zip(region_codes, _array(region_geoms)))
+    mine = np.array([shells[r] for r in grid_region[idx]], dtype=object)
+    far = ~shapely.within(parts, shapely.buffer(mine, tolerance_m)) if len(idx) else np.zeros(0, dtype=bool)
     known = set(region_codes)
     lost = np.flatnonzero([r not in known for r in grid_region])
     return pd.DataFrame({"code": np.append(codes[idx[far]], codes[lost]),
                          "region": np.append(grid_region[idx[far]], [None] * len(lost)),
                          "area_m2": np.append(areas[far], shapely.area(geoms[lost])),
                          "geometry": np.append(parts[far], geoms[lost])})
+
+
+def _spilled_parts(geoms, grid_region, spill: pd.DataFrame, tree) -> tuple[np.ndarray, np.ndarray]:
+    """Return (grid index, part outside its region) for each grid sharing area with its region's spill."""
+    spill_geoms = np.asarray(spill["geometry"], dtype=object)
+    si, gi = tree.query(spill_geoms, predicate="intersects")
+    same = grid_region[gi] == np.asarray(spill["region"], dtype=object)[si]
+    si, gi = si[same], gi[same]
+    cut = shapely.intersection(geoms[gi], spill_geoms[si])
+    big = shapely.area(cut) >= DUST_M2
+    pairs = pd.DataFrame({"grid": gi[big], "part": cut[big]})
+    grouped = pairs.groupby("grid")["part"].agg(lambda p: p.iloc[0] if len(p) == 1 else shapely.union_all(list(p)))
+    return grouped.index.to_numpy(dtype=int), grouped.to_numpy(dtype=object)

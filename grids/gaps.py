@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from . import coverage
 from .crs import check_geographic
@@ -85,6 +86,11 @@ class GapInput:
         return coverage.flag_invalid_edges(self.geoms)
 
     @functools.cached_property
+    def tree(self) -> shapely.STRtree:
+        """An STRtree of the grids, shared by the kinds that look for neighbours."""
+        return shapely.STRtree(self.geoms)
+
+    @functools.cached_property
     def unions(self) -> np.ndarray:
         """The union of each leaf region's grids, in the order of :attr:`leaves`."""
         return coverage.union_per_region(self.grids["region"], self.geoms, self.flagged, list(self.leaves["code"]))
@@ -128,7 +134,8 @@ def _holes(data: GapInput) -> pd.DataFrame:
 
 @gap_kind("overlaps")
 def _overlaps(data: GapInput) -> pd.DataFrame:
-    found = coverage.overlaps(data.grids["code"], data.geoms, data.flagged, data.settings.overlap_tolerance_m2)
+    found = coverage.overlaps(data.grids["code"], data.geoms, data.flagged, data.settings.overlap_tolerance_m2,
+                              data.tree)
     region = pd.Series(data.grids["region"].to_numpy(), index=data.grids["code"].to_numpy())
     found["region"] = found["code"].map(region)
     found["detail"] = [f"与网格{o}重叠 {a:,.1f} m²" for o, a in zip(found["other"], found["area_m2"])]
@@ -139,7 +146,7 @@ def _overlaps(data: GapInput) -> pd.DataFrame:
 def _outside(data: GapInput) -> pd.DataFrame:
     leaves = data.leaves
     found = coverage.outside(data.grids["code"], data.geoms, data.grids["region"], list(leaves["code"]),
-                             leaves.geometry.array, data.pieces, data.settings.outside_tolerance_m)
+                             leaves.geometry.array, data.pieces, data.settings.outside_tolerance_m, data.tree)
     found["detail"] = [f"超出所属区域{r} {a:,.1f} m²" for r, a in zip(found["region"], found["area_m2"])]
     return _findings(found, kind="outside")
 

@@ -111,6 +111,13 @@ def test_a_hole_of_a_few_square_decimetres_is_not_lost():
     assert slivers["area_m2"].tolist() == pytest.approx([0.05], rel=0.005)
 
 
+def test_a_grid_in_no_region_is_outside_with_all_its_area():
+    frame = grids(cells() + [box(X0 + 5000, Y0, X0 + 5010, Y0 + 10)])
+    frame.loc[6, "region"] = None
+    outside = found(gap_report(regions(), frame), "outside")
+    assert outside["region"].isna().all() and outside["area_m2"].tolist() == pytest.approx([100])
+
+
 def test_within_the_outside_tolerance_is_not_reported():
     geoms = cells()
     geoms[3] = box(X0 + 200, Y0, X0 + 400.5, Y0 + 150)

@@ -62,6 +62,12 @@ def test_cli_refuses_bad_requests(runner, loaded, args, message):
     assert result.exit_code != 0 and message in result.output
 
 
+def test_cli_community_scope_reports_that_community_only(runner, loaded):
+    data = json.loads(runner.invoke(cli, ["gaps", "--community", NEIGHBOUR, "--format", "json"]).output)
+    assert [r["code"] for r in data["rollup"]] == [NEIGHBOUR]
+    assert [f["kind"] for f in data["findings"]] == ["hole"]
+
+
 def write_plan(tmp_path, grid_features):
     paths = tmp_path / "plan-regions.geojson", tmp_path / "plan-grids.geojson"
     paths[0].write_bytes(feature_collection(tiny_regions()))
