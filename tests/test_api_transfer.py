@@ -71,3 +71,22 @@ def test_export_geojson_of_a_district(loaded, client):
                                          ("/api/v1/export/nothing", 404)])
 def test_export_errors(loaded, client, url, status):
     assert client.get(url).status_code == status
+
+
+def test_a_dry_run_of_another_district_is_403(loaded, client, token):
+    resp = client.post("/api/v1/import/grids?dry_run=true", data=feature_collection([NEW]),
+                       content_type="application/geo+json", headers=token("editor", "450204"))
+    assert resp.status_code == 403
+
+
+def test_make_valid_repairs_a_bow_tie(loaded, client, token):
+    bow = {**NEW, "geometry": {"type": "Polygon", "coordinates": [[
+        NEW["geometry"]["coordinates"][0][0], NEW["geometry"]["coordinates"][0][2],
+        NEW["geometry"]["coordinates"][0][1], NEW["geometry"]["coordinates"][0][3],
+        NEW["geometry"]["coordinates"][0][0]]]}}
+    body = feature_collection([bow])
+    refused = client.post("/api/v1/import/grids?dry_run=true", data=body, content_type="application/geo+json",
+                          headers=token())
+    repaired = client.post("/api/v1/import/grids?dry_run=true&make_valid=true", data=body,
+                           content_type="application/geo+json", headers=token())
+    assert (refused.status_code, repaired.status_code) == (422, 200)

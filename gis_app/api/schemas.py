@@ -145,6 +145,7 @@ class AuditQuery(Schema):
 
 class ImportQuery(Schema):
     dry_run = fields.Boolean(load_default=False)
+    make_valid = fields.Boolean(load_default=False, metadata={"description": "repair invalid geometries"})
     crs = fields.String(validate=validate.Length(max=40))
     encoding = fields.String(validate=validate.Length(max=20))
 

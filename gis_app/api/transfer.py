@@ -23,10 +23,10 @@ IMPORT_BODY = {"required": True, "content": {
 @blp.arguments(ImportQuery, location="query", as_kwargs=True)
 @blp.response(200, OpenSchema)
 @blp.doc(requestBody=IMPORT_BODY, security=[{"bearer": []}])
-def import_layer(layer, dry_run=False, crs=None, encoding=None):
+def import_layer(layer, dry_run=False, crs=None, encoding=None, make_valid=False):
     """Import a file (multipart ``file``) or a GeoJSON body: all or nothing; ``dry_run`` reports only."""
     report = import_upload(engine(), current_app.config, principal("editor"), layer, request,
-                           dry_run=dry_run, crs=crs, encoding=encoding)
+                           dry_run=dry_run, crs=crs, encoding=encoding, make_valid=make_valid)
     return json_response(report)
 
 

@@ -49,7 +49,7 @@ def _hook(principal, layer, source):
     return hook
 
 
-def import_upload(engine, settings, principal, layer, request, *, dry_run, crs, encoding) -> dict:
+def import_upload(engine, settings, principal, layer, request, *, dry_run, crs, encoding, make_valid) -> dict:
     """Save the request's file and import it like ``sanigrid import`` (grids scoped by district)."""
     if principal.district is not None and layer != "grids":
         raise Forbidden(f"a token scoped to {principal.district} may import grids only")
@@ -57,9 +57,11 @@ def import_upload(engine, settings, principal, layer, request, *, dry_run, crs, 
     try:
         path = _save(request, folder)
         report = import_file(engine, settings, layer, path, crs=crs, encoding=encoding, dry_run=dry_run,
-                             by=principal.actor, on_write=_hook(principal, layer, path.name))
+                             make_valid=make_valid, by=principal.actor, on_write=_hook(principal, layer, path.name))
     finally:
         _clean(folder)
+    if dry_run and layer == "grids":
+        check_scope(principal, *(report.created + report.updated))
     return report.as_dict()
 
 
