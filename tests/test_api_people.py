@@ -72,3 +72,9 @@ def test_people_list_pages_with_after(loaded, client, token):
 
 def test_a_bad_phone_is_refused(loaded, client, token):
     assert client.post("/api/v1/people", json={"phone": "abc", "name": "x"}, headers=token()).status_code == 422
+
+
+def test_roles_never_rename_a_known_person(loaded, client, token):
+    _put(client, token, [LEADER])
+    _put(client, token, [{**LEADER, "name": "改名"}])
+    assert client.get("/api/v1/people/13800000001").get_json()["name"] == "张三"

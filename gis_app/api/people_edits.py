@@ -113,7 +113,8 @@ def _rows(engine, code: str, roles: list[dict]) -> pd.DataFrame:
     known = people[people["phone"].isin(phones)].set_index("phone")
     rows = []
     for r in roles:
-        name = r.get("name") or (known.loc[r["phone"], "name"] if r["phone"] in known.index else None)
+        # A known person keeps their name: roles never rename anyone (people are shared by districts).
+        name = known.loc[r["phone"], "name"] if r["phone"] in known.index else r.get("name")
         rows.append({"name": name, "phone": r["phone"], "photo": None, "grid": code, "role": r["role"],
                      "backup": r.get("backup")})
     return pd.DataFrame(rows, columns=ROLE_COLUMNS)
