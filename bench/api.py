@@ -24,7 +24,7 @@ from pathlib import Path
 import shapely
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _load import drive  # noqa: E402
+from support.load import drive  # noqa: E402
 
 from gis_app import create_app  # noqa: E402
 from gis_app.api.where_query import locate_cached  # noqa: E402

@@ -23,7 +23,7 @@ import pandas as pd
 import shapely
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _measure import measure  # noqa: E402
+from support.measure import measure  # noqa: E402
 
 from grids.demo import build_demo_city  # noqa: E402
 from grids.gaps import GapSettings, gap_report  # noqa: E402

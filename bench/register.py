@@ -18,10 +18,10 @@ import numpy as np
 import shapely
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _measure import measure  # noqa: E402
+from support.measure import measure  # noqa: E402
 
 from gis_app import create_app  # noqa: E402
-from gis_app.demo_loader import _frame_for_import, people_frame  # noqa: E402
+from gis_app.demo_loader import frame_for_import, people_frame  # noqa: E402
 from gis_app.imports import import_file, import_frames  # noqa: E402
 from gis_app.register import grid_index, locate_many  # noqa: E402
 from gis_app.storage import upgrade  # noqa: E402
@@ -63,7 +63,7 @@ def main():
         city = build_demo_city(n_grids=args.grids, seed=args.seed)
     with measure("write GeoJSON", steps):
         write_vector(city.regions, work / "regions.geojson", "geojson")
-        write_vector(_frame_for_import("grids", city.grids), work / "grids.geojson", "geojson")
+        write_vector(frame_for_import("grids", city.grids), work / "grids.geojson", "geojson")
     with measure("import regions (GeoJSON)", steps):
         import_file(engine, app.config, "regions", work / "regions.geojson")
     with measure("import grids (GeoJSON)", steps):

@@ -11,7 +11,7 @@ from .imports import import_frames
 from .storage import repository as repo
 from .storage import session_scope
 
-__all__ = ["load_demo", "people_frame"]
+__all__ = ["load_demo", "people_frame", "frame_for_import"]
 
 
 def people_frame(people: pd.DataFrame, roles: pd.DataFrame) -> pd.DataFrame:
@@ -39,13 +39,14 @@ def load_demo(engine, settings, *, n_grids: int, seed: int, replace: bool) -> st
         for layer, frame in (("regions", city.regions), ("grids", city.grids),
                              ("people", people_frame(city.people, city.roles))):
             bar.set_description(f"loading {layer}")
-            import_frames(engine, settings, layer, _frame_for_import(layer, frame), by="demo")
+            import_frames(engine, settings, layer, frame_for_import(layer, frame), by="demo")
             bar.update(1)
     return (f"demo city loaded: {len(city.regions)} regions, {len(city.grids)} grids, "
             f"{len(city.people)} people, {len(city.roles)} roles; deliberate shortfalls: {city.shortfalls}")
 
 
-def _frame_for_import(layer, frame):
+def frame_for_import(layer, frame):
+    """Return a demo frame as the importer takes it: the signboard point as sign_lon/sign_lat."""
     if layer != "grids" or "signboard" not in frame.columns:
         return frame
     signs = frame["signboard"]
