@@ -25,3 +25,8 @@ def test_docs_page_loads_only_local_assets(client):
     for url in urls:
         with client.get(url) as resp:
             assert resp.status_code == 200, url
+
+
+def test_docs_page_turns_off_the_online_validator(client):
+    page = client.get("/api/v1/docs").get_data(as_text=True)
+    assert 'override_config = {"validatorUrl":null}' in page

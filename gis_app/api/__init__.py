@@ -69,6 +69,8 @@ def _config(app: Flask) -> None:
         "API_TITLE": "sanigrid register API", "API_VERSION": "v1", "OPENAPI_VERSION": "3.0.3",
         "OPENAPI_URL_PREFIX": PREFIX, "OPENAPI_JSON_PATH": "openapi.json",
         "OPENAPI_SWAGGER_UI_PATH": "docs", "OPENAPI_SWAGGER_UI_URL": f"/static/vendor/{SWAGGER_UI}/",
+        # Swagger UI would otherwise ask validator.swagger.io about the document: no outside calls.
+        "OPENAPI_SWAGGER_UI_CONFIG": {"validatorUrl": None},
         "API_SPEC_OPTIONS": {"components": {"securitySchemes": {
             "bearer": {"type": "http", "scheme": "bearer"}}}},
     })
