@@ -5,7 +5,8 @@ import pytest
 
 PATHS = ["/api/v1/regions", "/api/v1/regions/{code}", "/api/v1/grids", "/api/v1/grids/{code}",
          "/api/v1/grids/{code}/history", "/api/v1/grids/{code}/roles", "/api/v1/people", "/api/v1/people/{phone}",
-         "/api/v1/locate", "/api/v1/staffing", "/api/v1/import/{layer}", "/api/v1/export/{layer}", "/api/v1/audit"]
+         "/api/v1/locate", "/api/v1/staffing", "/api/v1/import/{layer}", "/api/v1/export/{layer}", "/api/v1/audit",
+         "/api/v1/gaps", "/api/v1/gaps/features"]
 
 
 @pytest.mark.parametrize("path", PATHS)

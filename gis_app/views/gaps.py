@@ -1,48 +1,16 @@
-"""Coverage gaps over HTTP: the JSON summary, the GeoJSON features and the Chinese report page."""
+"""The Chinese coverage-gap report page (the JSON and GeoJSON live in gis_app.api.gaps)."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, render_template, request, url_for
+from flask import Blueprint, current_app, render_template, url_for
 
-from ..auth import principal_for, require
-from ..errors import ValidationFailed
 from ..gap_output import KIND_LABELS, LEVEL_LABELS, ROLLUP_LABELS, gap_features, summary
 from ..gap_report import register_gaps
 
 bp = Blueprint("gaps", __name__)
 
-REGION_PARAMS = ("district", "street", "community")
-
-
-@bp.before_request
-def _reader():
-    """API reads follow SANIGRID_PUBLIC_READS like the rest of /api/v1; the page stays open."""
-    if request.path.startswith("/api/") and not current_app.config["SANIGRID_PUBLIC_READS"]:
-        engine = current_app.extensions["sanigrid.engine"]
-        require(principal_for(engine, request.headers.get("Authorization")), "viewer")
-
-
-def _region_argument() -> str | None:
-    given = [(k, request.args[k]) for k in REGION_PARAMS if request.args.get(k)]
-    if len(given) > 1:
-        raise ValidationFailed("give at most one of district=, street=, community=")
-    return given[0][1] if given else None
-
 
 def _result(code):
     return register_gaps(current_app.extensions["sanigrid.engine"], current_app.config, code)
-
-
-@bp.get("/api/v1/gaps")
-def gaps_summary():
-    """Return the roll-up and the findings of the register or one region as JSON."""
-    return summary(_result(_region_argument()))
-
-
-@bp.get("/api/v1/gaps/features")
-def gaps_features():
-    """Return holes, slivers, overlaps, out-of-bounds parts and under-staffed grids as GeoJSON."""
-    features = gap_features(_result(_region_argument()))
-    return Response(features.to_json(na="null", drop_id=True, to_wgs84=False), mimetype="application/geo+json")
 
 
 @bp.get("/gaps/<code>")
