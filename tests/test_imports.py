@@ -169,3 +169,17 @@ def test_failed_attempt_is_logged_not_landed(app, engine, tmp_path):
     with session_scope(engine) as s:
         log = s.scalars(select(ImportLog)).all()
     assert [(r.layer, r.landed) for r in log] == [("grids", False)]
+
+
+def test_a_file_brings_its_own_crs(app, engine, files, tmp_path):
+    """A GeoPackage in EPSG:4545 and a GeoJSON with a legacy crs member land without --crs."""
+    import geopandas as gpd
+    import_file(engine, app.config, "regions", files["regions"])
+    frame = gpd.GeoDataFrame.from_features(tiny_grids(), crs="EPSG:4326").to_crs("EPSG:4545")
+    frame.iloc[:2].to_file(tmp_path / "metric.gpkg", driver="GPKG")
+    assert len(import_file(engine, app.config, "grids", tmp_path / "metric.gpkg").created) == 2
+    legacy = orjson.loads(frame.iloc[2:].to_json())
+    legacy["crs"] = {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::4545"}}
+    (tmp_path / "legacy.geojson").write_bytes(orjson.dumps(legacy))
+    assert len(import_file(engine, app.config, "grids", tmp_path / "legacy.geojson").created) == 2
+    assert grids_in(engine)["area_m2"].tolist() == pytest.approx([30_000.0] * 4, rel=5e-4)
