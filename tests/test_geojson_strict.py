@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import gc
 import math
-import time
 import tracemalloc
 
 import orjson
@@ -66,29 +65,35 @@ def test_utf8_bom_accepted_and_utf16_refused():
         parse_geojson_bytes(data.decode().encode("utf-16"))
 
 
+def bytes_read() -> int:
+    """Bytes this process has read through read() calls so far (Linux /proc/self/io rchar)."""
+    with open("/proc/self/io") as f:
+        return int(next(line for line in f if line.startswith("rchar:")).split()[1])
+
+
 def test_200_mb_junk_refused_fast_without_reading(tmp_path):
     path = tmp_path / "junk.geojson"
     with open(path, "wb") as f:
         f.write(b"PK\x03\x04 not json")
         f.truncate(200 * MB)  # sparse: instant to create
     tracemalloc.start()
-    start = time.perf_counter()
+    before = bytes_read()
     with pytest.raises(GeoJSONError, match="not a GeoJSON document.*ZIP archive"):
         read_geojson_file(path, max_bytes=300 * MB)
-    elapsed = time.perf_counter() - start
+    read = bytes_read() - before
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
-    assert elapsed < 1.0 and peak < 1 * MB
+    assert read < 1 * MB and peak < 1 * MB
 
 
 def test_file_over_max_bytes_refused_by_size(tmp_path):
     path = tmp_path / "big.geojson"
     with open(path, "wb") as f:
         f.truncate(200 * MB)
-    start = time.perf_counter()
+    before = bytes_read()
     with pytest.raises(GeoJSONError, match="file is 209,715,200 bytes, larger than the limit of 104,857,600 bytes"):
         read_geojson_file(path)
-    assert time.perf_counter() - start < 0.1
+    assert bytes_read() - before < 64 * 1024
 
 
 @pytest.mark.parametrize(("data", "message"), [
@@ -206,7 +211,8 @@ def test_gc_state_restored_after_failure():
     assert gc.isenabled()
 
 
-def test_20000_polygons_parse_quickly(tmp_path):
+def test_20000_polygons_parse(tmp_path):
+    """Correct at city scale; the speed itself is measured by bench/register.py, not asserted here."""
     def ring(i):
         cx, cy = 109.0 + (i % 200) * 0.001, 24.0 + (i // 200) * 0.001
         angles = [k * math.pi / 9.5 for k in range(19)]
@@ -215,9 +221,6 @@ def test_20000_polygons_parse_quickly(tmp_path):
     path = tmp_path / "grids.geojson"
     path.write_bytes(fc(*(feature(ring(i), {"code": f"450202001001{i % 1000:03d}", "name": f"网格{i}"})
                           for i in range(20_000))))
-    start = time.perf_counter()
     parsed = read_geojson_file(path)
-    elapsed = time.perf_counter() - start
     assert parsed.problems == [] and len(parsed.records) == 20_000
     assert parsed.records[-1]["geometry"].is_valid
-    assert elapsed < 3.0, f"20,000 polygons took {elapsed:.2f} s"
