@@ -14,9 +14,8 @@ from datetime import datetime
 from sqlalchemy import DateTime, Integer, String, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from grids.codes import CodeError, check_region_code
 
-from .errors import Forbidden, NotFound, Unauthorized, ValidationFailed
+from .errors import Forbidden, NotFound, Unauthorized, ValidationFailed, checked_region_code
 from .storage import repository as repo
 from .storage import session_scope
 from .storage.schema import Base
@@ -64,10 +63,7 @@ def create_token(engine, role: str, *, district: str | None = None, name: str | 
     if role not in ROLES:
         raise ValidationFailed(f"role must be one of {', '.join(ROLES)}, got {role!r}")
     if district is not None:
-        try:
-            check_region_code(district)
-        except CodeError as exc:
-            raise ValidationFailed(str(exc)) from None
+        checked_region_code(district)
     secret = secrets.token_urlsafe(32)
     with session_scope(engine, write=True) as session:
         row = ApiToken(name=(name or f"{role}{'@' + district if district else ''}")[:100], role=role,

@@ -6,7 +6,7 @@ import logging
 from flask import Flask, Response, render_template, request
 from werkzeug.exceptions import HTTPException
 
-__all__ = ["SanigridError", "NotFound", "ValidationFailed", "Conflict", "Unauthorized", "Forbidden",
+__all__ = ["checked_region_code", "SanigridError", "NotFound", "ValidationFailed", "Conflict", "Unauthorized", "Forbidden",
            "PreconditionFailed", "PreconditionRequired", "PayloadTooLarge", "register_error_handlers"]
 
 log = logging.getLogger(__name__)
@@ -135,3 +135,12 @@ def register_error_handlers(app: Flask) -> None:
         log.exception("unhandled error on %s %s", request.method, request.path)
         return _problem({"type": "about:blank", "title": "Internal Server Error", "status": 500,
                          "detail": "The server failed to answer; the error is logged."})
+
+
+def checked_region_code(code) -> str:
+    """Return a valid 6/9/12-digit region code, or refuse it as ValidationFailed naming why."""
+    from grids.codes import CodeError, check_region_code
+    try:
+        return check_region_code(code)
+    except CodeError as exc:
+        raise ValidationFailed(str(exc)) from None

@@ -5,10 +5,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from grids.codes import CodeError, check_region_code
 from grids.fileio import write_table, write_vector
 
-from .errors import ValidationFailed
+from .errors import ValidationFailed, checked_region_code
 from .storage import repository as repo
 from .storage import session_scope
 
@@ -47,10 +46,7 @@ def _check_arguments(layer, fmt, district) -> None:
     if layer in ("people", "roles") and fmt not in TABLE_FORMATS:
         raise ValidationFailed(f"layer {layer} has no geometry; export it as csv or xlsx")
     if district is not None:
-        try:
-            check_region_code(district)
-        except CodeError as exc:
-            raise ValidationFailed(str(exc)) from None
+        checked_region_code(district)
 
 
 def _grids_frame(grids):

@@ -17,7 +17,7 @@ from grids.coverage import assign_regions
 from grids.crs import CRSError, metric_crs_for
 from grids.gaps import GapReport, GapSettings, gap_report, leaf_regions
 
-from .errors import NotFound, ValidationFailed
+from .errors import NotFound, ValidationFailed, checked_region_code
 from .imports import read_features
 from .storage import repository as repo
 from .storage import session_scope
@@ -44,17 +44,10 @@ def gap_settings(settings: dict) -> GapSettings:
                        max_grids_per_person=int(settings["SANIGRID_MAX_GRIDS_PER_PERSON"]))
 
 
-def _checked_code(code) -> str:
-    try:
-        return check_region_code(code)
-    except CodeError as exc:
-        raise ValidationFailed(str(exc)) from None
-
-
 def register_gaps(engine, settings: dict, under: str | None = None) -> GapResult:
     """Return the gap report of the register, or of one district, street or community."""
     if under is not None:
-        under = _checked_code(under)
+        under = checked_region_code(under)
     with session_scope(engine) as session:
         regions = repo.load_regions(session, under=under)
         grids = repo.load_grids(session, under=under)

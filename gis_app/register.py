@@ -10,13 +10,12 @@ import threading
 import shapely
 from sqlalchemy import select
 
-from grids.codes import CodeError, check_region_code
 from grids.crs import CRSError, parse_crs, to_wgs84_geometries
 from grids.locate import GridIndex
 from grids.roles import ROLE_LABELS
 from grids.staffing import staffing_rollup, staffing_table
 
-from .errors import NotFound, ValidationFailed
+from .errors import NotFound, ValidationFailed, checked_region_code
 from .storage import repository as repo
 from .storage import session_scope
 from .storage.schema import Grid, Region
@@ -87,10 +86,7 @@ def locate(engine, lon, lat, crs=None) -> dict:
 def staffing_report(engine, settings: dict, under: str | None = None):
     """Return (per-grid staffing table, roll-up per region) for the register or one region."""
     if under is not None:
-        try:
-            check_region_code(under)
-        except CodeError as exc:
-            raise ValidationFailed(str(exc)) from None
+        checked_region_code(under)
     with session_scope(engine) as session:
         grids = repo.load_grids(session, under=under)
         roles = repo.load_roles(session)  # all roles: spread over grids counts outside ``under`` too

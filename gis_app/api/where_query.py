@@ -7,10 +7,9 @@ import orjson
 import shapely
 from sqlalchemy import select
 
-from grids.codes import CodeError, check_region_code
 from grids.roles import ROLE_LABELS
 
-from ..errors import NotFound, ValidationFailed
+from ..errors import NotFound, ValidationFailed, checked_region_code
 from ..register import grid_index, locate, staffing_report
 from ..storage import repository as repo
 from ..storage import session_scope
@@ -36,10 +35,7 @@ def region_list(engine, *, level=None, parent=None) -> list[dict]:
 
 def region_feature(engine, code: str) -> dict:
     """Return one region as a GeoJSON Feature (geometry null for a code-list region)."""
-    try:
-        check_region_code(code)
-    except CodeError as exc:
-        raise ValidationFailed(str(exc)) from None
+    checked_region_code(code)
     with session_scope(engine) as session:
         row = session.get(Region, code)
     if row is None:
