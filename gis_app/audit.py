@@ -1,28 +1,14 @@
 """The audit log: every API write, with who, when, what, and the record before and after."""
 from __future__ import annotations
 
-from datetime import datetime
-
-from sqlalchemy import JSON, DateTime, Integer, String, select
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from .storage import repository as repo
 from .storage import session_scope
-from .storage.schema import Base
+from .storage.schema import AuditEntry
 
 __all__ = ["AuditEntry", "record", "read_audit"]
-
-
-class AuditEntry(Base):
-    __tablename__ = "audit_log"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    at: Mapped[datetime] = mapped_column(DateTime)
-    actor: Mapped[str] = mapped_column(String(100))
-    action: Mapped[str] = mapped_column(String(32))
-    layer: Mapped[str] = mapped_column(String(32))
-    target: Mapped[str] = mapped_column(String(100), index=True)
-    before: Mapped[dict | None] = mapped_column(JSON)
-    after: Mapped[dict | None] = mapped_column(JSON)
 
 
 def record(session: Session, actor: str, action: str, layer: str, target: str, before=None, after=None) -> None:

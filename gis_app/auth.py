@@ -9,35 +9,19 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
 
-from sqlalchemy import DateTime, Integer, String, select
-from sqlalchemy.orm import Mapped, mapped_column
-
+from sqlalchemy import select
 
 from .errors import Forbidden, NotFound, Unauthorized, ValidationFailed, checked_region_code
 from .storage import repository as repo
 from .storage import session_scope
-from .storage.schema import Base
+from .storage.schema import ApiToken
 
 __all__ = ["ROLES", "ApiToken", "Principal", "create_token", "revoke_token", "list_tokens",
            "principal_for", "require", "check_scope"]
 
 ROLES = ("viewer", "editor", "admin")
 _RANK = {role: i for i, role in enumerate(ROLES)}
-
-
-class ApiToken(Base):
-    """A bearer token: only its SHA-256 digest is kept."""
-
-    __tablename__ = "api_tokens"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    name: Mapped[str] = mapped_column(String(100))
-    role: Mapped[str] = mapped_column(String(16))
-    district: Mapped[str | None] = mapped_column(String(12))
-    digest: Mapped[str] = mapped_column(String(64), unique=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime)
-    revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
 @dataclass(frozen=True)
