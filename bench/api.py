@@ -54,12 +54,17 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_gunicorn(settings: dict, port: int, workers: int, threads: int) -> subprocess.Popen:
-    """Start gunicorn as the README says, and wait until it answers."""
-    gunicorn = Path(sys.executable).with_name("gunicorn")
+def start_server(settings: dict, port: int, workers: int, threads: int, server: str) -> subprocess.Popen:
+    """Start the production server as the README says, and wait until it answers."""
+    exe = str(Path(sys.executable).with_name(server))
     env = {**os.environ, **settings}
-    proc = subprocess.Popen([str(gunicorn), "-w", str(workers), "--threads", str(threads), "-b", f"127.0.0.1:{port}",
-                             "--log-level", "warning", "gis_app:create_app()"], env=env)
+    if server == "gunicorn":
+        command = [exe, "-w", str(workers), "--threads", str(threads), "-b", f"127.0.0.1:{port}",
+                   "--log-level", "warning", "gis_app.wsgi:app"]
+    else:
+        command = [exe, "--interface", "wsgi", "--workers", str(workers), "--blocking-threads", str(threads),
+                   "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", "gis_app.wsgi:app"]
+    proc = subprocess.Popen(command, env=env)
     for _ in range(200):
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{port}{STATIC}", timeout=1).read()
@@ -67,7 +72,7 @@ def start_gunicorn(settings: dict, port: int, workers: int, threads: int) -> sub
         except OSError:
             time.sleep(0.1)
     proc.terminate()
-    raise SystemExit("gunicorn did not start")
+    raise SystemExit(f"{command[0]} did not start")
 
 
 def in_process_locate_ms(app, points) -> float:
@@ -87,13 +92,14 @@ def main():
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=1, help="gthread worker threads (1: sync workers)")
     parser.add_argument("--seconds", type=float, default=8.0)
+    parser.add_argument("--server", choices=["gunicorn", "granian"], default="gunicorn")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="sanigrid-api-bench-"))
     settings, points, app = build_register(work, args.grids)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     locate_paths = [f"/api/v1/locate?lon={lon:.7f}&lat={lat:.7f}" for lon, lat in points]
-    proc = start_gunicorn(settings, port, args.workers, args.threads)
+    proc = start_server(settings, port, args.workers, args.threads, args.server)
     try:
         drive(base, locate_paths, connections=args.workers * 2, seconds=2)  # warm every worker's caches
         page = f"/api/v1/grids?limit={args.grids}"

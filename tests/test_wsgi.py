@@ -1,0 +1,52 @@
+"""The production entry point (gis_app.wsgi) under the README's gunicorn command."""
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from shapely.geometry import Point
+
+from conftest import COMMUNITY, X0, Y0, to_lonlat
+
+
+def test_wsgi_module_builds_the_app_from_the_environment_and_freezes_gc(settings, tmp_path):
+    code = ("import gc, json, gis_app.wsgi as w; "
+            "print(json.dumps({'db': w.app.config['SANIGRID_DATABASE_URL'], 'frozen': gc.get_freeze_count(), "
+            "'threshold': gc.get_threshold()[0]}))")
+    out = subprocess.run([sys.executable, "-c", code], env={**os.environ, **settings},
+                         capture_output=True, text=True, check=True, timeout=120)
+    facts = json.loads(out.stdout.strip().splitlines()[-1])
+    assert facts["db"] == settings["SANIGRID_DATABASE_URL"]
+    assert facts["frozen"] > 10_000  # the app's long-lived objects are out of the collector's sight
+    assert facts["threshold"] == 50_000
+
+
+def test_readme_gunicorn_command_serves_locate(loaded, settings):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    proc = subprocess.Popen([str(gunicorn), "-w", "1", "-b", f"127.0.0.1:{port}", "gis_app.wsgi:app"],
+                            env={**os.environ, **settings}, stderr=subprocess.DEVNULL)
+    point = to_lonlat(Point(X0 + 100, Y0 + 200))  # inside grid 001 of the tiny city
+    try:
+        answer = None
+        for _ in range(300):
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/locate?lon={point.x}&lat={point.y}",
+                                            timeout=2) as response:
+                    answer = json.loads(response.read())
+                break
+            except OSError:
+                time.sleep(0.1)
+        assert answer is not None, "gunicorn did not answer"
+        assert answer["grid"]["code"] == f"{COMMUNITY}001"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
