@@ -19,6 +19,10 @@ system-deps:
 	@command -v ogrinfo >/dev/null 2>&1 || { \
 	  echo "installing Debian gdal-bin (ogrinfo) for the export tests"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gdal-bin >/dev/null; }
+	@test -f /usr/share/postgresql/15/extension/postgis.control || { \
+	  echo "installing Debian postgresql-15-postgis-3 for the PostgreSQL pass"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-15-postgis-3 >/dev/null; }
+	@pg_isready -q -h 127.0.0.1 -p 5432 || pg_ctlcluster --skip-systemctl-redirect 15 main start
 
 demo: install
 	$(PY) -m gis_app init
@@ -26,8 +30,11 @@ demo: install
 	$(PY) -m gis_app serve --host 127.0.0.1 --port 8000
 
 # pytest exits 5 when it collects nothing; that is a failure here, like any other non-zero code.
+# Two passes: everything on SQLite, then every test that touches the database (marker db, set by
+# tests/conftest.py) again on PostgreSQL/PostGIS, each test in a fresh database of its own.
 test: install system-deps
 	$(PY) -m pytest -q
+	SANIGRID_TEST_BACKEND=postgresql $(PY) -m pytest -q -m "db or postgresql"
 
 bench: install
 	$(PY) bench/register.py

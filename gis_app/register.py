@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import threading
 
+import numpy as np
 import shapely
 from sqlalchemy import select
 
@@ -17,17 +18,38 @@ from grids.staffing import staffing_rollup, staffing_table
 
 from .errors import NotFound, ValidationFailed, checked_region_code
 from .storage import repository as repo
-from .storage import session_scope
+from .storage import fetch_raw, on_postgis, session_scope
 from .storage.schema import Grid, Region
 
-__all__ = ["grid_index", "locate", "locate_many", "staffing_report", "region_tree"]
+__all__ = ["grid_index", "locate", "locate_many", "person_entry", "staffing_report", "region_tree",
+           "LOCATE_SQL"]
 
 _lock = threading.Lock()
 _indexes: dict = {}
 
+# PostGIS: the whole answer of ``locate`` in one query, the grid found through the GiST index on
+# grids.geom. ST_Contains like the STRtree path's contains_xy: a point on a boundary is in no grid.
+LOCATE_SQL = """
+SELECT g.code, g.name, g.type, g.households,
+       (SELECT name FROM regions WHERE code = substr(g.code, 1, 12)),
+       (SELECT name FROM regions WHERE code = substr(g.code, 1, 9)),
+       (SELECT name FROM regions WHERE code = substr(g.code, 1, 6)),
+       (SELECT json_agg(json_build_array(r.role, p.name, p.phone, b.name, b.phone) ORDER BY r.role, p.phone)
+          FROM roles r JOIN people p ON p.id = r.person_id LEFT JOIN people b ON b.id = r.backup_id
+         WHERE r.grid = g.code)
+  FROM grids g
+ WHERE g.end_date IS NULL AND ST_Contains(g.geom, ST_SetSRID(ST_MakePoint(%s, %s), 4326))
+ ORDER BY g.code LIMIT 1"""
+_LOCATE_MANY_SQL = ("SELECT p.i, g.code FROM unnest(%s::float8[], %s::float8[]) WITH ORDINALITY AS p(x, y, i) "
+                    "CROSS JOIN LATERAL (SELECT code FROM grids WHERE end_date IS NULL AND "
+                    "ST_Contains(geom, ST_SetSRID(ST_MakePoint(p.x, p.y), 4326)) ORDER BY code LIMIT 1) g")
+
 
 def grid_index(engine) -> GridIndex:
-    """Return the spatial index of active grids, rebuilt only when the register version moved."""
+    """Return the in-process spatial index of active grids, rebuilt only when the register version moved.
+
+    SQLite's spatial index; on PostGIS the queries below use the GiST index instead.
+    """
     with session_scope(engine) as session:
         version = repo.register_version(session)
         key = str(engine.url)
@@ -43,6 +65,12 @@ def grid_index(engine) -> GridIndex:
 
 def locate_many(engine, lon, lat):
     """Return the grid code holding each point (arrays of lon/lat in EPSG:4326)."""
+    if on_postgis(engine):
+        lon, lat = np.asarray(lon, dtype="float64"), np.asarray(lat, dtype="float64")
+        result = np.full(len(lon), None, dtype=object)
+        for i, code in fetch_raw(engine, _LOCATE_MANY_SQL, (lon.tolist(), lat.tolist())):
+            result[i - 1] = code
+        return result
     return grid_index(engine).locate_xy(lon, lat)
 
 
@@ -62,25 +90,51 @@ def _point(lon, lat, crs):
     return lon, lat
 
 
-def locate(engine, lon, lat, crs=None) -> dict:
-    """Return the grid, community, street and district holding a point, and the grid's people."""
-    lon, lat = _point(lon, lat, crs)
+def person_entry(role, name, phone, backup_name, backup_phone) -> dict:
+    """Return one person of a grid as ``locate`` answers it."""
+    return {"role": role, "role_label": ROLE_LABELS[role], "name": name, "phone": phone,
+            "backup": {"name": backup_name, "phone": backup_phone} if backup_phone else None}
+
+
+def _answer(code, name, kind, households, names: dict, people: list) -> dict:
+    region = lambda c: {"code": c, "name": names.get(c)}  # noqa: E731
+    return {"grid": {"code": code, "name": name, "type": kind, "households": households},
+            "community": region(code[:12]), "street": region(code[:9]), "district": region(code[:6]),
+            "people": people}
+
+
+def _locate_sql(engine, lon, lat) -> dict | None:
+    rows = fetch_raw(engine, LOCATE_SQL, (lon, lat))
+    if not rows:
+        return None
+    code, name, kind, households, community, street, district, people = rows[0]
+    names = {code[:12]: community, code[:9]: street, code[:6]: district}
+    return _answer(code, name, kind, households, names, [person_entry(*p) for p in people or []])
+
+
+def _locate_index(engine, lon, lat) -> dict | None:
     code = grid_index(engine).locate(lon, lat)
     if code is None:
-        raise NotFound(f"no grid holds the point ({lon:.6f}, {lat:.6f})")
+        return None
     with session_scope(engine) as session:
         grid = session.get(Grid, code)
         names = dict(session.execute(select(Region.code, Region.name).where(
             Region.code.in_([code[:6], code[:9], code[:12]]))).all())
         roles = repo.load_roles(session, under=code)
-    people = [{"role": r.role, "role_label": ROLE_LABELS[r.role], "name": r.name, "phone": r.person,
-               "backup": {"name": r.backup_name, "phone": r.backup} if r.backup else None}
-              for r in roles.itertuples()]
-    region = lambda c: {"code": c, "name": names.get(c)}  # noqa: E731
-    return {"lon": lon, "lat": lat,
-            "grid": {"code": grid.code, "name": grid.name, "type": grid.type, "households": grid.households},
-            "community": region(code[:12]), "street": region(code[:9]), "district": region(code[:6]),
-            "people": people}
+    people = [person_entry(r.role, r.name, r.person, r.backup_name, r.backup) for r in roles.itertuples()]
+    return _answer(grid.code, grid.name, grid.type, grid.households, names, people)
+
+
+def locate(engine, lon, lat, crs=None) -> dict:
+    """Return the grid, community, street and district holding a point, and the grid's people.
+
+    One SQL query on PostGIS (GiST index); the cached STRtree and three reads on SQLite.
+    """
+    lon, lat = _point(lon, lat, crs)
+    found = _locate_sql(engine, lon, lat) if on_postgis(engine) else _locate_index(engine, lon, lat)
+    if found is None:
+        raise NotFound(f"no grid holds the point ({lon:.6f}, {lat:.6f})")
+    return {"lon": lon, "lat": lat, **found}
 
 
 def staffing_report(engine, settings: dict, under: str | None = None):

@@ -1,7 +1,14 @@
-"""Shared fixtures: real data from ../shared, a tiny hand-built register, app, client and CLI runner."""
+"""Shared fixtures: real data from ../shared, a tiny hand-built register, app, client and CLI runner.
+
+``SANIGRID_TEST_BACKEND=postgresql`` runs the same tests on PostgreSQL/PostGIS: every test that
+uses ``settings`` (and so ``app``, ``engine``, ``client``, ``loaded``, ``runner``, ``token``) gets a
+fresh database of its own, cloned from a template that already has PostGIS and the schema, and
+dropped afterwards. Such tests are marked ``db``: ``make test`` runs them again on PostgreSQL.
+"""
 from __future__ import annotations
 
 import os
+import uuid
 from pathlib import Path
 
 import orjson
@@ -61,10 +68,81 @@ def tiny_grids(households=(120, 99, 100, 101)) -> list[dict]:
             for i, (cell, h) in enumerate(zip(cells, households))]
 
 
+BACKEND = os.environ.get("SANIGRID_TEST_BACKEND", "sqlite")
+# The server the PostgreSQL pass creates its databases on (a maintenance database URL).
+POSTGRES_URL = os.environ.get("SANIGRID_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+DB_FIXTURES = {"settings", "app", "engine", "client", "loaded", "runner", "token", "pg_url"}
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "db: uses the database (run again on PostgreSQL by make test)")
+    config.addinivalue_line("markers", "postgresql: needs PostgreSQL; deselected on the SQLite pass")
+    if BACKEND not in ("sqlite", "postgresql"):
+        raise pytest.UsageError(f"SANIGRID_TEST_BACKEND={BACKEND!r}: give sqlite or postgresql")
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if DB_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.db)
+    if BACKEND == "sqlite":  # PostgreSQL-only tests are reported as deselected here, never as passed
+        kept = [i for i in items if i.get_closest_marker("postgresql") is None]
+        config.hook.pytest_deselected(items=[i for i in items if i not in kept])
+        items[:] = kept
+
+
+def _admin(sql: str) -> None:
+    """Run one statement on the maintenance database, outside a transaction (CREATE/DROP DATABASE)."""
+    import psycopg
+    from sqlalchemy import make_url
+    dsn = make_url(POSTGRES_URL).set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(sql)
+
+
+def _database_url(name: str) -> str:
+    from sqlalchemy import make_url
+    return make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+
+
+def drop_database(name: str) -> None:
+    """Drop a test database, closing this process's pooled connections to it first."""
+    from gis_app.storage import engine_for
+    engine_for(_database_url(name)).dispose()
+    _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def pg_template():
+    """A database with PostGIS and the schema at head, the template of every test's database."""
+    from gis_app.storage import engine_for, upgrade
+    name = f"sanigrid_tpl_{uuid.uuid4().hex[:12]}"
+    _admin(f'CREATE DATABASE "{name}"')
+    try:
+        upgrade(_database_url(name))  # migration 0003 creates the postgis extension
+        engine_for(_database_url(name)).dispose()  # a template must have no connections
+        yield name
+    finally:
+        drop_database(name)
+
+
 @pytest.fixture
-def settings(tmp_path) -> dict:
-    return {"SANIGRID_INSTANCE": str(tmp_path / "instance"),
-            "SANIGRID_DATABASE_URL": f"sqlite:///{tmp_path / 'instance' / 'test.sqlite'}"}
+def pg_url(request):
+    """A fresh PostgreSQL database of its own for one test (from the template), dropped afterwards."""
+    template = request.getfixturevalue("pg_template")
+    name = f"sanigrid_test_{uuid.uuid4().hex[:12]}"
+    _admin(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    yield _database_url(name)
+    drop_database(name)
+
+
+@pytest.fixture
+def settings(tmp_path, request) -> dict:
+    if BACKEND == "postgresql":
+        url = request.getfixturevalue("pg_url")
+    else:
+        url = f"sqlite:///{tmp_path / 'instance' / 'test.sqlite'}"
+    return {"SANIGRID_INSTANCE": str(tmp_path / "instance"), "SANIGRID_DATABASE_URL": url}
 
 
 @pytest.fixture

@@ -1,16 +1,18 @@
 """The register's tables. Geometry is WKB in EPSG:4326 with its bounding box beside it.
 
 SQLite keeps WKB in a BLOB; the spatial index is the in-process STRtree built from these
-rows per register version (see gis_app.spatial_index). PostGIS gets geometry columns
-in its own migration, behind the same names.
+rows per register version (see gis_app.register.grid_index). PostGIS gets geometry(…, 4326)
+columns with GiST indexes in migration 0003, behind the same names (storage/geometry.py).
 """
 from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import (JSON, Boolean, Date, DateTime, Float, ForeignKey, Integer, LargeBinary, String,
+from sqlalchemy import (JSON, Boolean, Date, DateTime, Float, ForeignKey, Integer, String,
                         Text, UniqueConstraint)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from .geometry import WKBGeometry
 
 __all__ = ["Base", "Region", "Grid", "GridHistory", "Person", "Role", "ImportLog", "Meta", "ApiToken", "AuditEntry"]
 
@@ -25,7 +27,7 @@ class Region(Base):
     name: Mapped[str] = mapped_column(String(200))
     level: Mapped[str] = mapped_column(String(16), index=True)
     parent: Mapped[str | None] = mapped_column(String(12), index=True)
-    geom: Mapped[bytes | None] = mapped_column(LargeBinary)
+    geom: Mapped[bytes | None] = mapped_column(WKBGeometry)
     attrs: Mapped[dict] = mapped_column(JSON, default=dict)
     updated_at: Mapped[datetime] = mapped_column(DateTime)
 
@@ -40,7 +42,7 @@ class Grid(Base):
     population: Mapped[int] = mapped_column(Integer)
     sign_lon: Mapped[float | None] = mapped_column(Float)
     sign_lat: Mapped[float | None] = mapped_column(Float)
-    geom: Mapped[bytes] = mapped_column(LargeBinary)
+    geom: Mapped[bytes] = mapped_column(WKBGeometry)
     minx: Mapped[float] = mapped_column(Float)
     miny: Mapped[float] = mapped_column(Float)
     maxx: Mapped[float] = mapped_column(Float)
