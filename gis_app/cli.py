@@ -247,6 +247,33 @@ def token_list(ctx: _App):
                    f"{'revoked' if t['revoked'] else 'active'}")
 
 
+@cli.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@pass_app
+def backup(ctx: _App, file):
+    """Write a consistent backup of the whole database (SQLite file or pg_dump archive)."""
+    from .backup import backup as write_backup
+    try:
+        backend = write_backup(ctx.engine, file)
+    except SanigridError as exc:
+        _fail(exc)
+    click.echo(f"{backend} backup written to {file}")
+
+
+@cli.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.confirmation_option(prompt="restore replaces the whole database; go on?")
+@pass_app
+def restore(ctx: _App, file):
+    """Replace the whole database with a backup of the same backend (--yes to skip the question)."""
+    from .backup import restore as read_backup
+    try:
+        backend = read_backup(ctx.engine, file)
+    except SanigridError as exc:
+        _fail(exc)
+    click.echo(f"{backend} database restored from {file}")
+
+
 def main():
     """Entry point of the console script."""
     cli(prog_name="sanigrid")
