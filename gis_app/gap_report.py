@@ -51,7 +51,7 @@ def register_gaps(engine, settings: dict, under: str | None = None) -> GapResult
     with session_scope(engine) as session:
         regions = repo.load_regions(session, under=under)
         grids = repo.load_grids(session, under=under)
-        roles = repo.load_roles(session)  # all roles: spread over grids counts outside ``under`` too
+        roles = repo.load_roles(session, people_under=under)  # their grids outside ``under`` count too
     if under is not None and under not in set(regions["code"]):
         raise NotFound(f"region {under} is not in the register")
     grids = grids.rename(columns={"community": "region"})

@@ -143,7 +143,7 @@ def staffing_report(engine, settings: dict, under: str | None = None):
         checked_region_code(under)
     with session_scope(engine) as session:
         grids = repo.load_grids(session, under=under)
-        roles = repo.load_roles(session)  # all roles: spread over grids counts outside ``under`` too
+        roles = repo.load_roles(session, people_under=under)  # their grids outside ``under`` count too
         regions = repo.load_regions(session)
     if under is not None and grids.empty and under not in set(regions["code"]):
         raise NotFound(f"region {under} is not in the register")

@@ -72,13 +72,20 @@ def load_people(session: Session) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["phone", "name", "photo"])
 
 
-def load_roles(session: Session, *, under: str | None = None) -> pd.DataFrame:
-    """Return roles of active grids as (grid, person, name, phone, role, backup, backup_name)."""
+def load_roles(session: Session, *, under: str | None = None, people_under: str | None = None) -> pd.DataFrame:
+    """Return roles of active grids as (grid, person, name, phone, role, backup, backup_name).
+
+    ``under``: only the roles of grids under a region code. ``people_under``: every role of the
+    people who serve some grid under a region code, so each one's grid count stays whole (the
+    staffing rule on grids per person) without reading the roles of the whole register.
+    """
     backup = aliased(Person)
     stmt = (select(Role.grid, Person.phone, Person.name, Role.role, backup.phone, backup.name)
             .join(Person, Role.person_id == Person.id).outerjoin(backup, Role.backup_id == backup.id)
             .join(Grid, Grid.code == Role.grid).where(Grid.end_date.is_(None), _under(Role.grid, under))
             .order_by(Role.grid, Role.role, Person.phone))
+    if people_under:
+        stmt = stmt.where(Role.person_id.in_(select(Role.person_id).where(_under(Role.grid, people_under))))
     rows = session.execute(stmt).all()
     frame = pd.DataFrame(rows, columns=["grid", "person", "name", "role", "backup", "backup_name"])
     return frame.astype(object).where(frame.notna(), None)
