@@ -75,7 +75,7 @@ SELECT json_build_object('type', 'FeatureCollection', 'features', coalesce(json_
              'street', substr(code, 1, 9), 'district', substr(code, 1, 6), 'type', type,
              'households', households, 'population', population, 'sign_lon', sign_lon, 'sign_lat', sign_lat,
              'area_m2', area_m2, 'version', version, 'start_date', start_date),
-         'geometry', ST_AsGeoJSON({geom}, 15)::json) ORDER BY code), '[]'::json))::text
+         'geometry', ST_AsGeoJSON({geom}, 9)::json) ORDER BY code), '[]'::json))::text
   FROM grids
  WHERE end_date IS NULL AND ST_Intersects(geom, ST_MakeEnvelope(%s, %s, %s, %s, 4326))"""
 
