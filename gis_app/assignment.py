@@ -240,7 +240,8 @@ def _diff(codes, drawn, points, households, current, current_m) -> tuple[pd.Data
             for i, (c, h) in enumerate(zip(codes, drawn.households))]
     rows += [{"code": c, "change": "retired", "households": int(h), "households_moved_in": 0}
              for c, h in zip(current["code"], current["households"]) if c in retired] if len(current) else []
-    return pd.DataFrame(rows), retired
+    return pd.DataFrame(rows).sort_values(["change", "code"], key=lambda c: c.eq("retired") if c.name == "change"
+                                          else c, kind="stable").reset_index(drop=True), retired
 
 
 def _containing(points, geoms) -> np.ndarray:

@@ -85,18 +85,20 @@ def partition(atoms: Atoms, bounds: Bounds, *, seed: int = 0) -> np.ndarray:
     return labels
 
 
-def _candidate_ks(total: int, bounds: Bounds) -> tuple[int, int]:
-    lo = max(1, math.ceil(total / bounds.max_households))
-    hi = max(lo, total // bounds.min_households)
-    return lo, hi
+def _candidate_ks(households: np.ndarray, bounds: Bounds) -> tuple[int, int, int]:
+    """(fewest, most grids, atoms too big for any grid): each too-big atom will be a grid of its own."""
+    big = households > bounds.max_households
+    rest = int(households[~big].sum())
+    lo = int(big.sum()) + max(1 if not big.any() else 0, math.ceil(rest / bounds.max_households))
+    hi = max(lo, int(big.sum()) + rest // bounds.min_households)
+    return lo, hi, int(big.sum())
 
 
 def _solve_component(atoms, neighbours, members, bounds, seed) -> np.ndarray:
     """Bisect k between what the maximum and the minimum allow; keep the most grids within bounds."""
-    total = int(atoms.households[members].sum())
-    lo, hi = _candidate_ks(total, bounds)
+    lo, hi, n_big = _candidate_ks(atoms.households[members], bounds)
     hi = min(hi, len(members))
-    lo = min(lo, hi)
+    lo = max(1, min(lo, hi))
     best = None
     tried = {}
 
@@ -110,7 +112,7 @@ def _solve_component(atoms, neighbours, members, bounds, seed) -> np.ndarray:
     k = hi
     for _ in range(_MAX_TRIES):
         within, _, _ = attempt(k)
-        if within == k:
+        if within >= k - n_big:
             good = k
         else:
             bad = k
@@ -136,7 +138,10 @@ class _Search:
         self.xy = atoms.xy[members]
         self.k = k
         self.bounds = bounds
-        self.target = max(self.h.sum() / k, 1.0)
+        big = self.h > bounds.max_households
+        regular = k - int(big.sum())
+        # the target of the grids that can be within bounds: too-big atoms stand alone
+        self.target = max((self.h[~big].sum() / regular) if regular > 0 else self.h.sum() / k, 1.0)
         self.rng = np.random.default_rng(seed)
         self.label = self._grow(self._seeds())
         self._totals()

@@ -1,6 +1,6 @@
 """Staff grids by the rules with one exact min-cost flow (OR-Tools), not a greedy loop.
 
-Posts per grid: one leader (网格长); ceil(households / 100) cleaner A posts, each with a B
+Posts per grid: one leader (网格长); ceil(households / 100) cleaner A posts (at least one), each with a B
 post (保洁员AB岗); one each of patroller, manager, supervisor, volunteer. A person holds at
 most one cleaner post per grid, so an A post's backup is never the same person; each post
 held counts against the person's capacity (at most the per-person limit on grids), which
@@ -41,10 +41,15 @@ DEFAULT_CANDIDATES = 8
 _KIND_INDEX = {k: i for i, k in enumerate(ROLE_KINDS)}
 
 
+def cleaner_posts(households) -> int:
+    """Cleaner A posts: ceil(households / 100), and at least one (the cleaner is one of the five kinds)."""
+    return max(1, required_cleaners(households))
+
+
 def posts_needed(households) -> dict:
     """Posts a grid of ``households`` needs, by kind (cleaner counts A and B posts)."""
     posts = {kind: 1 for kind in ROLE_KINDS}
-    posts[CLEANER] = 2 * required_cleaners(households)
+    posts[CLEANER] = 2 * cleaner_posts(households)
     return posts
 
 
@@ -182,7 +187,7 @@ def _roles(held, grids, people, current) -> pd.DataFrame:
         else:
             rows.append({"grid": codes[g], "person": phones[p], "role": ROLE_KINDS[k], "backup": None})
     for g, mine in cleaners.items():
-        rows += _pair_cleaners(codes[g], mine, required_cleaners(households[g]), old_backup)
+        rows += _pair_cleaners(codes[g], mine, cleaner_posts(households[g]), old_backup)
     frame = pd.DataFrame(rows, columns=["grid", "person", "role", "backup"])
     return frame.sort_values(["grid", "role", "person"], kind="stable").reset_index(drop=True)
 
