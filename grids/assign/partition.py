@@ -31,6 +31,8 @@ __all__ = ["Bounds", "partition", "out_of_bounds"]
 _BALANCE_WEIGHT = 10.0
 _MAX_PASSES = 40
 _MAX_TRIES = 7
+_RESTARTS = 3
+_POLISH = 3
 
 
 @dataclass(frozen=True)
@@ -103,9 +105,15 @@ def _solve_component(atoms, neighbours, members, bounds, seed) -> np.ndarray:
     tried = {}
 
     def attempt(k):
+        """Best of up to _RESTARTS seeds; stops at the first run with every grid that can be within bounds."""
         if k not in tried:
-            search = _Search(atoms, neighbours, members, k, bounds, seed)
-            tried[k] = (search.within(), -search.total_cost(), search.local_labels())
+            for restart in range(_RESTARTS):
+                search = _Search(atoms, neighbours, members, k, bounds, seed + restart)
+                result = (search.within(), -search.total_cost(), search.local_labels())
+                if k not in tried or result[:2] > tried[k][:2]:
+                    tried[k] = result
+                if result[0] >= k - n_big:
+                    break
         return tried[k]
 
     good, bad = lo - 1, hi + 1
@@ -121,6 +129,12 @@ def _solve_component(atoms, neighbours, members, bounds, seed) -> np.ndarray:
         k = (good + bad) // 2
     for k, result in tried.items():
         if best is None or result[:2] > best[:2]:
+            best = result
+    k = int(best[2].max()) + 1
+    for restart in range(_RESTARTS, _RESTARTS + _POLISH):  # more seeds at the chosen k: keep the cheapest
+        search = _Search(atoms, neighbours, members, k, bounds, seed + restart)
+        result = (search.within(), -search.total_cost(), search.local_labels())
+        if result[:2] > best[:2]:
             best = result
     return best[2]
 
