@@ -174,6 +174,13 @@ def main():
         seconds = time.perf_counter() - start
     staff = {**plan.figures, "seconds": round(seconds, 2), "peak_rss_mb": round(step.peak_rss / 2**20, 1),
              "shortfall_rows": int(len(plan.shortfalls))}
+    grown = grids.assign(households=grids["households"] + np.where(np.arange(len(grids)) % 10 == 0, 100, 0))
+    start = time.perf_counter()
+    rerun = assign_staff(grown, people, current=plan.roles)
+    staff["rerun_seconds"] = round(time.perf_counter() - start, 2)
+    staff["rerun_kept"], staff["rerun_filled"] = rerun.figures["kept"], rerun.figures["filled"]
+    print(f"re-run after 10% of grids gain 100 households: {staff['rerun_seconds']:.1f} s, kept "
+          f"{staff['rerun_kept']} of {rerun.figures['kept_before']} current posts")
     greedy = greedy_staff(grids, people)
     print(f"assign-staff {args.grids} grids × {args.people} people: {seconds:.1f} s, filled {staff['filled']} of "
           f"{staff['posts']} posts, {staff['distance_m_total'] / 1000:.0f} km; greedy reference: filled "

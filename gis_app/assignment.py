@@ -13,6 +13,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from tqdm import tqdm
 
 from grids.assign import (ESTIMATE_NOTE, Bounds, building_points, draw_grids, estimate_households, match_codes,
                           osm_levels, summary)
@@ -150,6 +151,14 @@ def assign_grids(engine, settings, community, *, bounds: Bounds, buildings=None,
                  households_field=None, crs=None, encoding=None, dry_run=False, seed=0,
                  by="assign-grids") -> GridProposal:
     """Draw grids tiling ``community`` and, unless ``dry_run``, write them as one import."""
+    # A bar on a terminal, nothing when piped or under test (tqdm's disable=None).
+    with tqdm(total=3, desc="assign-grids: reading", unit="step", disable=None, leave=False) as bar:
+        return _assign_grids(engine, settings, community, bounds, buildings, roads, households_field, crs,
+                             encoding, dry_run, seed, by, bar)
+
+
+def _assign_grids(engine, settings, community, bounds, buildings, roads, households_field, crs, encoding,
+                  dry_run, seed, by, bar) -> GridProposal:
     region, current, used = _community(engine, community)
     outline = region.geometry
     metric = _metric(settings, [outline])
@@ -167,7 +176,11 @@ def assign_grids(engine, settings, community, *, bounds: Bounds, buildings=None,
         raise ValidationFailed(f"community {region['code']} has no grids yet: give --buildings with household "
                                "counts or footprints")
     road_geoms = _roads(settings, roads, crs, encoding, metric) if roads else None
+    bar.set_description("assign-grids: drawing")
+    bar.update(1)
     drawn = draw_grids(outline_m, points, households, bounds, roads=road_geoms, seed=seed)
+    bar.set_description("assign-grids: checking")
+    bar.update(1)
     _check_tiling(region, outline_m, drawn.geoms, metric)
     codes = _codes(drawn.geoms, current, current_m, used, region["code"])
     frame = _grid_frame(drawn, codes, region, current, metric)
@@ -176,7 +189,9 @@ def assign_grids(engine, settings, community, *, bounds: Bounds, buildings=None,
     for item in proposal.report["exceptions"]:
         item["grid"] = codes[item["grid"]]
     if not dry_run:
+        bar.set_description("assign-grids: writing")
         proposal.imported = import_frames(engine, settings, "grids", frame, by=by, retire=retired)
+    bar.update(1)
     return proposal
 
 
@@ -299,19 +314,25 @@ def assign_staff_to_grids(engine, settings, region, people_path, *, max_grids_pe
     if grids.empty:
         raise NotFound(f"no active grids under {under}" if under else "the register has no active grids")
     metric = _metric(settings, list(grids.geometry.array))
+    with tqdm(total=1, desc="assign-staff: min-cost flow", unit="solve", disable=None, leave=False) as bar:
+        plan = _solve_staff(grids, records, current, metric)
+        bar.update(1)
+    proposal = StaffProposal(plan.roles, plan.shortfalls, plan.figures)
+    if not dry_run:
+        proposal.imported = _write_roles(engine, settings, records, plan.roles, list(grids["code"]), by)
+    return proposal
+
+
+def _solve_staff(grids, records, current, metric):
     sign = shapely.point_on_surface(to_metric(np.asarray(grids.geometry.array, dtype=object), metric))
     homes = to_metric(shapely.points([[r["lon"], r["lat"]] for r in records]), metric)
-    plan = assign_staff(
+    return assign_staff(
         pd.DataFrame({"code": grids["code"], "households": grids["households"].fillna(0).astype(int),
                       "x": shapely.get_x(sign), "y": shapely.get_y(sign)}),
         pd.DataFrame({"phone": [r["phone"] for r in records], "kinds": [r["kinds"] for r in records],
                       "x": shapely.get_x(homes), "y": shapely.get_y(homes),
                       "capacity": [r["capacity"] for r in records]}),
         current[["grid", "person", "role", "backup"]])
-    proposal = StaffProposal(plan.roles, plan.shortfalls, plan.figures)
-    if not dry_run:
-        proposal.imported = _write_roles(engine, settings, records, plan.roles, list(grids["code"]), by)
-    return proposal
 
 
 def _write_roles(engine, settings, records, roles, codes, by) -> ImportReport:

@@ -8,10 +8,10 @@ Name and phone are checked by the people importer's own rule (:func:`person_role
 """
 from __future__ import annotations
 
-import math
 import re
 
-from ..records import person_role_record
+# the people importer's own field checks: one rule for a phone, a coordinate and a count
+from ..records import _blank, _coordinate, _count, person_role_record
 from ..roles import parse_role
 from ..validation import Problem
 
@@ -19,22 +19,6 @@ __all__ = ["ROSTER_COLUMNS", "roster_records"]
 
 ROSTER_COLUMNS = ("phone", "name", "kinds", "lon", "lat", "capacity", "photo")
 _SEPARATORS = re.compile(r"[;,，；、|]+")
-
-
-def _number(value, what: str, limit: float, errors: list):
-    try:
-        number = float(str(value).strip())
-    except (TypeError, ValueError):
-        errors.append(f"{what} must be a number, got {value!r}")
-        return None
-    if not math.isfinite(number) or abs(number) > limit:
-        errors.append(f"{what} must be within ±{limit:g}, got {value!r}")
-        return None
-    return number
-
-
-def _blank(value) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value)) or not str(value).strip()
 
 
 def roster_record(row: dict, max_posts: int) -> tuple[dict, list[str]]:
@@ -54,17 +38,11 @@ def roster_record(row: dict, max_posts: int) -> tuple[dict, list[str]]:
             record["kinds"].append(kind)
     if not record["kinds"]:
         errors.append("kinds is missing: the role kinds this person can take (e.g. cleaner;patroller)")
-    for key, limit in (("lon", 180.0), ("lat", 90.0)):
-        record[key] = None if _blank(row.get(key)) else _number(row.get(key), key, limit, errors)
+    for key, limit in (("lon", 180), ("lat", 90)):
+        record[key] = _coordinate(row, key, limit, errors)
         if _blank(row.get(key)):
             errors.append(f"{key} is missing (home or base location, EPSG:4326)")
-    record["capacity"] = max_posts
-    if not _blank(row.get("capacity")):
-        cap = _number(row.get("capacity"), "capacity", 1e6, errors)
-        if cap is not None and (cap != int(cap) or cap < 0):
-            errors.append(f"capacity must be a whole number >= 0, got {row.get('capacity')!r}")
-        elif cap is not None:
-            record["capacity"] = min(int(cap), max_posts)
+    record["capacity"] = max_posts if _blank(row.get("capacity")) else min(_count(row, "capacity", errors), max_posts)
     return record, errors
 
 
