@@ -28,7 +28,7 @@ from grids.validation import Problem
 from .errors import NotFound, ValidationFailed, checked_region_code
 from .imports import ImportReport, import_frames
 from .imports.common import refuse_if
-from .imports.reading import read_any_geometry, read_table_or_refuse
+from .imports.reading import read_any_geometry, read_table_or_refuse, snap_to_register_grid
 from .storage import repository as repo
 from .storage import session_scope
 
@@ -280,6 +280,9 @@ def write_proposal(proposal: GridProposal, path) -> None:
     frame = proposal.grids.assign(change=[diff.at[c, "change"] for c in proposal.grids["code"]],
                                   households_moved_in=[int(diff.at[c, "households_moved_in"])
                                                        for c in proposal.grids["code"]])
+    problems = []  # the register's 1e-7° grid, as an import stores them: valid after GeoJSON's rounding
+    frame = frame.set_geometry(list(snap_to_register_grid(list(frame.geometry.array), list(frame["code"]),
+                                                          problems)), crs=frame.crs)
     try:
         write_vector(frame, path, "geojson")
     except FileFormatError as exc:

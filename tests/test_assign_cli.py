@@ -110,27 +110,36 @@ def test_bad_input_is_refused_with_a_message_and_changes_nothing(runner, registe
         assert sorted(repo.load_grids(s, under=COMMUNITY)["households"]) == [99, 100, 101, 120]
 
 
-def test_a_real_osm_extract_gives_a_sane_tiling(runner, shared_data, tmp_path):
-    """CAU east campus, Beijing: 257 OSM buildings without household counts (estimated), real roads."""
-    folder = shared_data / "osm-beijing-haidian"
-    outline = box(116.34403, 39.99767, 116.35974, 40.00888)  # the extract's bbox (SOURCE.md)
-    regions = tmp_path / "hd.geojson"
+OSM_EXTRACTS = {  # folder, file stem, bbox from its SOURCE.md, district/street/community codes
+    "haidian": ("osm-beijing-haidian", "beijing_haidian_cau", (116.34403, 39.99767, 116.35974, 40.00888),
+                ("110108", "110108015", "110108015001")),
+    "longgang": ("osm-shenzhen-longgang", "shenzhen_longgang", (114.1862, 22.6732, 114.2318, 22.7019),
+                 ("440307", "440307001", "440307001001")),
+}
+
+
+@pytest.mark.parametrize("extract", sorted(OSM_EXTRACTS))
+def test_a_real_osm_extract_gives_a_sane_tiling(runner, shared_data, tmp_path, extract):
+    """Real OSM buildings without household counts (estimated from footprints) and real roads."""
+    folder, stem, bbox, codes = OSM_EXTRACTS[extract]
+    folder = shared_data / folder
+    outline = box(*bbox)
+    regions = tmp_path / "regions.geojson"
     regions.write_text(json.dumps({"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": {"code": c, "name": n}, "geometry": shapely.geometry.mapping(outline)}
-        for c, n in (("110108", "海淀区"), ("110108015", "东升镇"), ("110108015001", "农大东校区社区"))]},
-        ensure_ascii=False), encoding="utf-8")
+        {"type": "Feature", "properties": {"code": c, "name": f"区划{c}"}, "geometry": shapely.geometry.mapping(outline)}
+        for c in codes]}, ensure_ascii=False), encoding="utf-8")
     runner.invoke(cli, ["init"])
     assert runner.invoke(cli, ["import", "regions", str(regions)]).exit_code == 0
-    out = tmp_path / "hd_proposal.geojson"
-    result = runner.invoke(cli, ["assign-grids", "--community", "110108015001", "--buildings",
-                                 str(folder / "beijing_haidian_cau_multipolygons.geojson"), "--roads",
-                                 str(folder / "beijing_haidian_cau_lines.geojson"), "--dry-run", "-o", str(out),
+    out = tmp_path / "proposal.geojson"
+    result = runner.invoke(cli, ["assign-grids", "--community", codes[2], "--buildings",
+                                 str(folder / f"{stem}_multipolygons.geojson"), "--roads",
+                                 str(folder / f"{stem}_lines.geojson"), "--dry-run", "-o", str(out),
                                  "--format", "json"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert any("households estimated" in n for n in data["notes"])
     report = data["report"]
-    assert report["grids"] >= 10 and report["within_bounds"] >= 0.8 * report["grids"]
+    assert report["grids"] >= 5 and report["within_bounds"] >= 0.7 * report["grids"]
     assert len(report["exceptions"]) == report["grids"] - report["within_bounds"]
     frame = gpd.read_file(out)
     metric = metric_crs_for([outline])
@@ -138,8 +147,8 @@ def test_a_real_osm_extract_gives_a_sane_tiling(runner, shared_data, tmp_path):
     outline_m = to_metric([outline], metric)[0]
     # GeoJSON's 7 decimals (~1 cm) move vertices: areas agree to 1e-5, and the gap analysis finds nothing
     assert shapely.area(geoms).sum() == pytest.approx(outline_m.area, rel=1e-5)
-    found = gap_report(gpd.GeoDataFrame({"code": ["110108015001"], "name": ["c"]}, geometry=[outline_m], crs=metric),
-                       gpd.GeoDataFrame({"code": frame["code"], "region": "110108015001", "households": 0},
+    found = gap_report(gpd.GeoDataFrame({"code": [codes[2]], "name": ["c"]}, geometry=[outline_m], crs=metric),
+                       gpd.GeoDataFrame({"code": frame["code"], "region": codes[2], "households": 0},
                                         geometry=list(geoms), crs=metric),
                        kinds=("holes", "overlaps", "outside")).findings
     assert found.empty, found[["kind", "area_m2"]]

@@ -20,6 +20,7 @@ __all__ = ["DrawnGrids", "draw_grids", "polsby_popper", "summary", "match_codes"
 
 # An old grid's code passes to the new grid that shares at least this share of both areas (IoU).
 MATCH_IOU = 0.5
+UNION_GRID_M = 0.001
 
 
 @dataclass
@@ -65,7 +66,10 @@ def draw_grids(outline, points, households, bounds: Bounds, *, roads=None, seed:
     atoms = make_atoms(outline, points, households, roads, split_above=bounds.max_households)
     labels = partition(atoms, bounds, seed=seed)
     k = int(labels.max()) + 1
-    geoms = np.array([shapely.union_all(atoms.geoms[labels == r]) for r in range(k)], dtype=object)
+    # Snap-rounded to a millimetre: atom edges cut by different operations meet only to rounding, and
+    # an exact union would keep their nanometre gaps (a grid in pieces, a shell inside a hole).
+    geoms = np.array([shapely.union_all(atoms.geoms[labels == r], grid_size=UNION_GRID_M) for r in range(k)],
+                     dtype=object)
     counts = np.bincount(labels, weights=atoms.households, minlength=k).astype(np.int64)
     drawn = DrawnGrids(geoms, counts, polsby_popper(geoms), [None] * k, bounds, atoms, labels)
     drawn.reasons = _reasons(drawn)

@@ -112,15 +112,15 @@ def _solve_component(atoms, neighbours, members, bounds, seed) -> np.ndarray:
                 result = (search.within(), -search.total_cost(), search.local_labels())
                 if k not in tried or result[:2] > tried[k][:2]:
                     tried[k] = result
-                if result[0] >= k - n_big:
+                if result[0] >= int(result[2].max()) + 1 - n_big:
                     break
         return tried[k]
 
     good, bad = lo - 1, hi + 1
     k = hi
     for _ in range(_MAX_TRIES):
-        within, _, _ = attempt(k)
-        if within >= k - n_big:
+        within, _, labels = attempt(k)
+        if within >= int(labels.max()) + 1 - n_big:
             good = k
         else:
             bad = k
@@ -167,13 +167,14 @@ class _Search:
         return out_of_bounds(h, self.bounds) + balance + perim * perim / (4 * math.pi * area)
 
     def total_cost(self) -> float:
-        return sum(self._cost(self.H[r], self.A[r], self.P[r]) for r in range(self.k))
+        return sum(self._cost(self.H[r], self.A[r], self.P[r]) for r in range(self.k) if self.size[r])
 
     def within(self) -> int:
-        return sum(self.bounds.contains(self.H[r]) for r in range(self.k))
+        return sum(self.bounds.contains(self.H[r]) for r in range(self.k) if self.size[r])
 
     def local_labels(self) -> np.ndarray:
-        return self.label.copy()
+        """Labels 0..live-1 (a region dissolved during the search leaves no gap)."""
+        return np.unique(self.label, return_inverse=True)[1].reshape(-1)
 
     # --- construction ---------------------------------------------------------------------
     def _seeds(self) -> list[int]:
@@ -265,7 +266,9 @@ class _Search:
 
     def _try_move(self, v: int) -> int:
         r = int(self.label[v])
-        if self.size[r] <= 1:
+        # A region's last atom may leave only when the region holds too few households: it dissolves.
+        dissolve = self.size[r] <= 1
+        if dissolve and self.H[r] >= self.bounds.min_households:
             return 0
         touch = {}
         for u, s in self.nb[v]:
@@ -276,7 +279,7 @@ class _Search:
         h, a, p = self.h[v], self.a[v], self.p[v]
         s_r = touch.get(r, 0.0)
         before_r = self._cost(self.H[r], self.A[r], self.P[r])
-        after_r = self._cost(self.H[r] - h, self.A[r] - a, self.P[r] - p + 2 * s_r)
+        after_r = 0.0 if dissolve else self._cost(self.H[r] - h, self.A[r] - a, self.P[r] - p + 2 * s_r)
         best, best_delta = None, -1e-9
         for t, s_t in touch.items():
             if t == r:
@@ -285,7 +288,7 @@ class _Search:
                      - self._cost(self.H[t], self.A[t], self.P[t]))
             if delta < best_delta:
                 best, best_delta = t, delta
-        if best is None or not self._stays_connected(v, r):
+        if best is None or not (dissolve or self._stays_connected(v, r)):
             return 0
         s_t = touch[best]
         self.H[r] -= h
