@@ -130,9 +130,13 @@ def _spread_grids(current_m, households, seed) -> tuple[np.ndarray, np.ndarray]:
         n = max(1, int(h) // _SPREAD_HOUSEHOLDS_PER_POINT)
         minx, miny, maxx, maxy = geom.bounds
         got = []
-        while len(got) < n:
+        for _ in range(20):  # rejection sampling; a sliver of a grid falls back to one inner point
             xy = rng.uniform([minx, miny], [maxx, maxy], (2 * n, 2))
             got += [p for p, ok in zip(xy, shapely.contains_xy(geom, xy[:, 0], xy[:, 1])) if ok]
+            if len(got) >= n:
+                break
+        if len(got) < n:
+            n, got = 1, [shapely.get_coordinates(shapely.point_on_surface(geom))[0]]
         share = np.full(n, int(h) // n)
         share[: int(h) - share.sum()] += 1
         points.append(np.array(got[:n]))

@@ -26,13 +26,15 @@ import numpy as np
 
 from .atoms import Atoms
 
-__all__ = ["Bounds", "partition", "out_of_bounds"]
+__all__ = ["Bounds", "partition"]
 
 _BALANCE_WEIGHT = 10.0
 _MAX_PASSES = 40
 _MAX_TRIES = 7
 _RESTARTS = 3
-_POLISH = 3
+_POLISH = 2
+# a k missing more grids within bounds than this (or 10% of k) is not retried with other seeds
+_NEAR_MISS = 2
 
 
 @dataclass(frozen=True)
@@ -49,11 +51,6 @@ class Bounds:
 
     def contains(self, households) -> bool:
         return self.min_households <= households <= self.max_households
-
-
-def out_of_bounds(households: float, bounds: Bounds) -> float:
-    """Households below the minimum or above the maximum (0 within bounds)."""
-    return max(0.0, bounds.min_households - households) + max(0.0, households - bounds.max_households)
 
 
 def _components(n: int, neighbours) -> list[np.ndarray]:
@@ -112,8 +109,9 @@ def _solve_component(atoms, neighbours, members, bounds, seed) -> np.ndarray:
                 result = (search.within(), -search.total_cost(), search.local_labels())
                 if k not in tried or result[:2] > tried[k][:2]:
                     tried[k] = result
-                if result[0] >= int(result[2].max()) + 1 - n_big:
-                    break
+                missing = int(result[2].max()) + 1 - n_big - result[0]
+                if missing <= 0 or missing > max(_NEAR_MISS, k // 10):
+                    break  # feasible, or too far off for another seed to help
         return tried[k]
 
     good, bad = lo - 1, hi + 1
@@ -156,15 +154,20 @@ class _Search:
         regular = k - int(big.sum())
         # the target of the grids that can be within bounds: too-big atoms stand alone
         self.target = max((self.h[~big].sum() / regular) if regular > 0 else self.h.sum() / k, 1.0)
+        self._low, self._high = float(bounds.min_households), float(bounds.max_households)
         self.rng = np.random.default_rng(seed)
+        self._xs, self._ys = self.xy[:, 0].tolist(), self.xy[:, 1].tolist()
         self.label = self._grow(self._seeds())
         self._totals()
         self._improve()
 
     # --- cost -----------------------------------------------------------------------------
     def _cost(self, h, area, perim) -> float:
-        balance = _BALANCE_WEIGHT * ((h - self.target) / self.target) ** 2
-        return out_of_bounds(h, self.bounds) + balance + perim * perim / (4 * math.pi * area)
+        # households outside the bounds, inline: this runs a million times per search
+        low, high, target = self._low, self._high, self.target
+        miss = (low - h) if h < low else (h - high) if h > high else 0.0
+        dev = (h - target) / target
+        return miss + _BALANCE_WEIGHT * dev * dev + perim * perim / (4 * math.pi * area)
 
     def total_cost(self) -> float:
         return sum(self._cost(self.H[r], self.A[r], self.P[r]) for r in range(self.k) if self.size[r])
@@ -174,7 +177,7 @@ class _Search:
 
     def local_labels(self) -> np.ndarray:
         """Labels 0..live-1 (a region dissolved during the search leaves no gap)."""
-        return np.unique(self.label, return_inverse=True)[1].reshape(-1)
+        return np.unique(np.asarray(self.label), return_inverse=True)[1].reshape(-1)
 
     # --- construction ---------------------------------------------------------------------
     def _seeds(self) -> list[int]:
@@ -185,8 +188,9 @@ class _Search:
         centres = [self.xy[first]]
         d2 = ((self.xy - centres[0]) ** 2).sum(axis=1)
         for _ in range(1, self.k):  # k-means++: far from the chosen centres, by weight
-            prob = weight * d2
-            pick = int(self.rng.choice(n, p=prob / prob.sum())) if prob.sum() > 0 else int(self.rng.integers(n))
+            cumulative = np.cumsum(weight * d2)
+            pick = (int(min(np.searchsorted(cumulative, self.rng.random() * cumulative[-1], side="right"), n - 1))
+                    if cumulative[-1] > 0 else int(self.rng.integers(n)))
             centres.append(self.xy[pick])
             d2 = np.minimum(d2, ((self.xy - self.xy[pick]) ** 2).sum(axis=1))
         centres = np.array(centres)
@@ -194,10 +198,11 @@ class _Search:
             dist = ((self.xy[:, None, :] - centres[None, :, :]) ** 2).sum(axis=2) if n * self.k < 4_000_000 \
                 else None
             nearest = dist.argmin(axis=1) if dist is not None else self._nearest_chunked(centres)
-            for c in range(self.k):
-                mine = nearest == c
-                if mine.any():
-                    centres[c] = np.average(self.xy[mine], axis=0, weights=weight[mine])
+            mass = np.bincount(nearest, weights=weight, minlength=self.k)
+            held = mass > 0
+            for axis in (0, 1):
+                moment = np.bincount(nearest, weights=weight * self.xy[:, axis], minlength=self.k)
+                centres[held, axis] = moment[held] / mass[held]
         seeds, used = [], set()
         for c in centres:
             order = np.argsort(((self.xy - c) ** 2).sum(axis=1))
@@ -239,9 +244,11 @@ class _Search:
         return label
 
     def _push_neighbours(self, heap, v, origin, label=None) -> None:
+        ox, oy = float(origin[0]), float(origin[1])
+        xs, ys = self._xs, self._ys
         for u, _ in self.nb[v]:
             if label is None or label[u] < 0:
-                heapq.heappush(heap, (float(((self.xy[u] - origin) ** 2).sum()), u))
+                heapq.heappush(heap, ((xs[u] - ox) ** 2 + (ys[u] - oy) ** 2, u))
 
     def _totals(self) -> None:
         k = self.k
@@ -253,6 +260,10 @@ class _Search:
             for u, s in edges:
                 if u > v and self.label[u] == self.label[v]:
                     self.P[self.label[v]] -= 2 * s
+        # plain lists from here on: the search reads and writes single items, where numpy is slow
+        self.H, self.A, self.P = self.H.tolist(), self.A.tolist(), self.P.tolist()
+        self.size, self.label = self.size.tolist(), self.label.tolist()
+        self.h, self.a, self.p = self.h.tolist(), self.a.tolist(), self.p.tolist()
 
     # --- improvement ----------------------------------------------------------------------
     def _improve(self) -> None:
@@ -261,18 +272,18 @@ class _Search:
             moved = 0
             for v in self.rng.permutation(n).tolist():
                 moved += self._try_move(v)
-            if moved <= max(1, n // 500):
+            if moved <= max(1, n // 250):
                 break
 
     def _try_move(self, v: int) -> int:
-        r = int(self.label[v])
+        r = self.label[v]
         # A region's last atom may leave only when the region holds too few households: it dissolves.
         dissolve = self.size[r] <= 1
         if dissolve and self.H[r] >= self.bounds.min_households:
             return 0
         touch = {}
         for u, s in self.nb[v]:
-            lu = int(self.label[u])
+            lu = self.label[u]
             touch[lu] = touch.get(lu, 0.0) + s
         if len(touch) <= 1 and r in touch:
             return 0
