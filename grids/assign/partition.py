@@ -160,6 +160,7 @@ class _Search:
         self.label = self._grow(self._seeds())
         self._totals()
         self._improve()
+        self._merge_small()
 
     # --- cost -----------------------------------------------------------------------------
     def _cost(self, h, area, perim) -> float:
@@ -312,6 +313,43 @@ class _Search:
         self.size[best] += 1
         self.label[v] = best
         return 1
+
+    def _merge_small(self) -> None:
+        """Merge each grid below the minimum whole into the neighbour it suits best, when that lowers the cost.
+
+        Single-atom moves cannot empty a grid of several empty atoms (each move alone gains nothing);
+        a whole merge can, and a neighbour within bounds stays within them.
+        """
+        members = {}
+        for v, r in enumerate(self.label):
+            members.setdefault(r, []).append(v)
+        for r in sorted(members, key=lambda q: self.H[q]):
+            if not self.size[r] or self.H[r] >= self._low:
+                continue
+            shared = {}
+            for v in members[r]:
+                for u, s_len in self.nb[v]:
+                    t = self.label[u]
+                    if t != r:
+                        shared[t] = shared.get(t, 0.0) + s_len
+            apart = self._cost(self.H[r], self.A[r], self.P[r])
+            best, gain = None, 1e-9
+            for t, s_len in shared.items():
+                merged = (self.H[r] + self.H[t], self.A[r] + self.A[t], self.P[r] + self.P[t] - 2 * s_len)
+                if self._low <= self.H[t] <= self._high and merged[0] > self._high:
+                    continue  # never push a grid within bounds out of them
+                change = apart + self._cost(self.H[t], self.A[t], self.P[t]) - self._cost(*merged)
+                if change > gain:
+                    best, gain = (t, merged), change
+            if best is None:
+                continue
+            t, (self.H[t], self.A[t], self.P[t]) = best[0], best[1]
+            self.size[t] += self.size[r]
+            self.H[r] = self.A[r] = self.P[r] = 0.0
+            self.size[r] = 0
+            for v in members[r]:
+                self.label[v] = t
+            members.setdefault(t, []).extend(members.pop(r))
 
     def _stays_connected(self, v: int, r: int) -> bool:
         """Would region r stay in one piece without atom v? (a walk over r's atoms)"""
