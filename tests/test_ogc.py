@@ -265,7 +265,7 @@ def test_items_page_lists_the_features_and_pages_on(loaded):
     ("crs=EPSG:3857", "not offered"), ("crs=nonsense", "not offered"),
     ("limit=0", "at least 1"), ("limit=ten", "integer"), ("offset=-1", "at least 0"),
     ("datetime=yesterday", "RFC 3339"), ("datetime=2024-05-01/2024-01-01", "ends before"),
-    ("datetime=../..", "interval"), ("datetime=2024-01-01/2024-02-01/2024-03-01", "interval"),
+    ("datetime=../..", "interval"), ("datetime=0001-01-01T00:00:00%2B08:00", "RFC 3339"), ("datetime=2024-01-01/2024-02-01/2024-03-01", "interval"),
     ("colour=red", "unknown query parameter"), ("f=xml", "json or html"), ("lang=fr", "zh"),
 ])
 def test_bad_parameters_are_400_problems(client, query, words):

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import url_for
 
+from .collections import all_collections
 from .params import DEFAULT_LIMIT, MAX_LIMIT
 
 __all__ = ["openapi_document"]
@@ -19,7 +20,6 @@ _F = _param("f", "query", {"type": "string", "enum": ["json", "html"]}, "format 
 _LANG = _param("lang", "query", {"type": "string", "enum": ["zh", "en"], "default": "zh"}, "language of titles and pages")
 _CRS = _param("crs", "query", {"type": "string", "format": "uri"}, "CRS of the returned coordinates (Part 2), "
               "one of the collection's `crs` list; default CRS84")
-_ID = _param("collectionId", "path", {"type": "string"}, "collection id: regions, grids, gaps", required=True)
 _ITEMS = [
     _param("bbox", "query", {"type": "array", "minItems": 4, "maxItems": 6, "items": {"type": "number"}},
            "minx,miny,maxx,maxy in bbox-crs axis order (default CRS84 lon/lat)", explode=False),
@@ -47,6 +47,8 @@ def _op(op_id, summary, params, media="application/json", description="the resou
 
 def openapi_document() -> dict:
     geo = "application/geo+json"
+    ids = [c.id for c in all_collections()]
+    collection_id = _param("collectionId", "path", {"type": "string", "enum": ids}, "collection id", required=True)
     return {
         "openapi": "3.0.3",
         "info": {"title": "sanigrid OGC API – Features", "version": "1.0"},
@@ -55,12 +57,12 @@ def openapi_document() -> dict:
             "/": _op("getLandingPage", "landing page", [_F, _LANG]),
             "/conformance": _op("getConformance", "conformance classes", [_F, _LANG]),
             "/collections": _op("getCollections", "the collections", [_F, _LANG]),
-            "/collections/{collectionId}": _op("describeCollection", "one collection", [_ID, _F, _LANG]),
+            "/collections/{collectionId}": _op("describeCollection", "one collection", [collection_id, _F, _LANG]),
             "/collections/{collectionId}/items": _op("getFeatures", "features of a collection",
-                                                     [_ID, *_ITEMS, _CRS, _F, _LANG], geo, "a page of features"),
+                                                     [collection_id, *_ITEMS, _CRS, _F, _LANG], geo, "a page of features"),
             "/collections/{collectionId}/items/{featureId}": _op(
                 "getFeature", "one feature",
-                [_ID, _param("featureId", "path", {"type": "string"}, "feature id", required=True), _CRS, _F, _LANG],
+                [collection_id, _param("featureId", "path", {"type": "string"}, "feature id", required=True), _CRS, _F, _LANG],
                 geo, "one feature"),
         },
     }

@@ -82,10 +82,11 @@ def _instant(text: str, *, upper: bool) -> datetime | None:
             moment = datetime.combine(day, time.min)
             return moment + timedelta(days=1, microseconds=-1) if upper else moment
         moment = datetime.fromisoformat(text.replace("z", "Z"))
-    except ValueError:
-        raise InvalidParameter(f"datetime value {text!r} is not an RFC 3339 date or date-time") from None
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
+        if moment.tzinfo is not None:
+            moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
+    except (ValueError, OverflowError):
+        raise InvalidParameter(f"datetime value {text!r} is not an RFC 3339 date or date-time "
+                               "(within years 1–9999 in UTC)") from None
     return moment
 
 
