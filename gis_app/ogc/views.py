@@ -14,7 +14,7 @@ from . import documents as docs
 from .collections import all_collections, collection
 from .crs import CRS84, parse_crs_param, supported_crs
 from .facts import register_facts
-from .features import features_of
+from .features import features_of, plain
 from .openapi import openapi_document
 from .params import COMMON, ITEM_PARAMS, check_known, item_query
 from .problems import InvalidParameter
@@ -51,7 +51,7 @@ def _answer(body: dict, template: str, *, media=docs.JSON, crs: str | None = Non
     if crs is not None:
         headers["Content-Crs"] = f"<{crs}>"
     if _wants_html():
-        html = render_template(template, doc=body, lang=lang, text=docs.TEXT[lang], args=_args(), **context)
+        html = render_template(template, doc=plain(body), lang=lang, text=docs.TEXT[lang], args=_args(), **context)
         return current_app.response_class(html, mimetype="text/html", headers=headers)
     return json_response(body, mimetype=media, headers=headers)
 
