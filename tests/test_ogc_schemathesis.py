@@ -7,7 +7,7 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import content_type_conformance, status_code_conformance
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance]
-PATHS = ["/", "/conformance", "/collections", "/collections/{collectionId}", "/collections/{collectionId}/items",
+PATHS = ["/", "/api", "/conformance", "/collections", "/collections/{collectionId}", "/collections/{collectionId}/items",
          "/collections/{collectionId}/items/{featureId}"]
 
 

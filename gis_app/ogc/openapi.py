@@ -37,7 +37,9 @@ def _responses(media: str, description: str) -> dict:
     return {"200": {"description": description, "content": {media: {"schema": {"type": "object"}},
                                                            "text/html": {"schema": {"type": "string"}}}},
             "400": {"description": "a bad query parameter", "content": problem},
-            "404": {"description": "no such collection or feature", "content": problem}}
+            "401": {"description": "a token is needed (SANIGRID_PUBLIC_READS=false)", "content": problem},
+            "404": {"description": "no such collection or feature", "content": problem},
+            "500": {"description": "the server failed (logged)", "content": problem}}
 
 
 def _op(op_id, summary, params, media="application/json", description="the resource"):
@@ -55,6 +57,8 @@ def openapi_document() -> dict:
         "servers": [{"url": url_for("ogc.landing_page", _external=True).rstrip("/")}],
         "paths": {
             "/": _op("getLandingPage", "landing page", [_F, _LANG]),
+            "/api": _op("getApiDefinition", "this definition (JSON, or HTML with f=html)", [_F, _LANG],
+                        "application/vnd.oai.openapi+json;version=3.0"),
             "/conformance": _op("getConformance", "conformance classes", [_F, _LANG]),
             "/collections": _op("getCollections", "the collections", [_F, _LANG]),
             "/collections/{collectionId}": _op("describeCollection", "one collection", [collection_id, _F, _LANG]),

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template, request
 
+from ..api import SWAGGER_UI
 from ..api.respond import json_response
 from ..auth import principal_for, require
 from ..errors import NotFound
@@ -88,7 +89,10 @@ def landing_page():
 
 @bp.get("/api")
 def api():
-    check_known(request.args, {"f"})
+    """The OpenAPI definition as JSON, or as HTML (the vendored Swagger UI reading the JSON)."""
+    check_known(request.args, COMMON)
+    if _wants_html():
+        return render_template("ogc_api.html", lang=_lang(), swagger_ui=SWAGGER_UI)
     return json_response(openapi_document(), mimetype=docs.OPENAPI)
 
 
