@@ -211,17 +211,17 @@ def test_a_new_layer_joins_with_one_registration(loaded, monkeypatch):
     frame = gpd.GeoDataFrame({"code": ["p1", "p2"], "name": ["公厕", "垃圾站"]},
                              geometry=[to_lonlat(Point(X0 + 10, Y0 + 10)), to_lonlat(Point(X0 + 500, Y0 + 10))],
                              crs="EPSG:4326")
-    places = registry.Collection(
+    places = registry.frame_collection(
         id="places", title={"zh": "场所", "en": "Places"}, description={"zh": "测试", "en": "test"},
-        fetch=lambda engine, settings, query: registry.page_of(frame, query),
-        feature=lambda engine, settings, fid: frame[frame["code"] == fid] if fid in set(frame["code"]) else None,
-        extent=lambda engine, settings: registry.Extent(registry.bounds_of(frame)))
+        load=lambda engine, settings: frame, extent=lambda engine, settings: registry.Extent(registry.bounds_of(frame)))
     monkeypatch.setitem(registry._REGISTRY, "places", places)
     client = loaded.test_client()
     assert "places" in [c["id"] for c in _get(client, "/ogc/collections").get_json()["collections"]]
     x0, y0, x1, y1 = to_lonlat(box(X0, Y0, X0 + 100, Y0 + 100)).bounds
     doc = _get(client, f"/ogc/collections/places/items?bbox={x0},{y0},{x1},{y1}").get_json()
     assert [f["properties"]["name"] for f in doc["features"]] == ["公厕"]
+    assert _get(client, "/ogc/collections/places/items/p2").get_json()["properties"]["name"] == "垃圾站"
+    _get(client, "/ogc/collections/places/items/p3", 404)
     _get(client, "/ogc/collections/places/items?datetime=2024-01-01", 400)   # not temporal
 
 

@@ -5,6 +5,7 @@ engine and settings: ``fetch(engine, settings, query) -> Page`` (bbox, limit/off
 ``temporal``, the datetime interval of an :class:`ItemQuery`), ``feature(engine, settings, id)``
 (a one-row frame or None) and ``extent(engine, settings)``. Frames are GeoDataFrames in
 EPSG:4326 with the feature id in ``id_column``; the views write them as GeoJSON or HTML.
+A layer small enough to load whole needs only ``frame_collection(load=..., ...)``.
 """
 from __future__ import annotations
 
@@ -17,7 +18,8 @@ import shapely
 
 from .params import ItemQuery
 
-__all__ = ["Collection", "Page", "Extent", "register", "collection", "all_collections", "page_of"]
+__all__ = ["Collection", "Page", "Extent", "register", "collection", "all_collections", "page_of",
+           "frame_collection", "bounds_of"]
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,20 @@ def page_of(frame: gpd.GeoDataFrame, query: ItemQuery) -> Page:
         hits = shapely.intersects(geoms, shapely.box(*query.bbox))
         frame = frame[np.asarray(hits, dtype=bool)]
     return Page(frame.iloc[query.offset: query.offset + query.limit], len(frame))
+
+
+def frame_collection(*, load: Callable[..., gpd.GeoDataFrame], id_column: str = "code", **fields) -> Collection:
+    """Return a Collection for a layer small enough to load whole: ``load(engine, settings)`` gives
+    every feature; bbox, paging and single features are cut from it."""
+    def fetch(engine, settings, query):
+        return page_of(load(engine, settings), query)
+
+    def feature(engine, settings, feature_id):
+        frame = load(engine, settings)
+        frame = frame[frame[id_column] == feature_id]
+        return frame if len(frame) else None
+
+    return Collection(fetch=fetch, feature=feature, id_column=id_column, **fields)
 
 
 def bounds_of(frame: gpd.GeoDataFrame):

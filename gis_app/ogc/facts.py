@@ -1,4 +1,4 @@
-"""Facts about the register the OGC documents need (extents, the metric CRS), cached per register version."""
+"""Facts about the register the OGC documents need (extents, regions), cached per register version."""
 from __future__ import annotations
 
 import threading
@@ -10,10 +10,32 @@ from ..storage import session_scope
 from ..storage.schema import Grid
 from .collections import bounds_of
 
-__all__ = ["register_facts"]
+__all__ = ["per_version", "register_facts", "regions"]
 
 _lock = threading.Lock()
 _cache: dict = {}
+
+
+def per_version(name: str, engine, build):
+    """Return ``build()``, computed again only when the register version moved (every write bumps it)."""
+    with session_scope(engine) as session:
+        version = repo.register_version(session)
+    key = (name, str(engine.url))
+    cached = _cache.get(key)
+    if cached and cached[0] == version:
+        return cached[1]
+    value = build()
+    with _lock:
+        _cache[key] = (version, value)
+    return value
+
+
+def regions(engine):
+    """Return every region (code, name, level, parent, geometry in EPSG:4326), as the export reads them."""
+    def load():
+        with session_scope(engine) as session:
+            return repo.load_regions(session)
+    return per_version("regions", engine, load)
 
 
 def _union(a, b):
@@ -24,19 +46,13 @@ def _union(a, b):
 
 def register_facts(engine) -> dict:
     """Return {'grids': bbox, 'regions': bbox, 'all': bbox, 'first_day': date} (bboxes in CRS84 or None)."""
-    with session_scope(engine) as session:
-        version = repo.register_version(session)
-        key = str(engine.url)
-        cached = _cache.get(key)
-        if cached and cached[0] == version:
-            return cached[1]
-        row = session.execute(select(func.min(Grid.minx), func.min(Grid.miny), func.max(Grid.maxx),
-                                     func.max(Grid.maxy)).where(Grid.end_date.is_(None))).one()
-        first_day = session.scalar(select(func.min(Grid.start_date)))
-        regions = repo.load_regions(session)
-    grids = None if row[0] is None else tuple(float(v) for v in row)
-    facts = {"grids": grids, "regions": bounds_of(regions), "first_day": first_day}
-    facts["all"] = _union(facts["grids"], facts["regions"])
-    with _lock:
-        _cache[key] = (version, facts)
-    return facts
+    def build():
+        with session_scope(engine) as session:
+            row = session.execute(select(func.min(Grid.minx), func.min(Grid.miny), func.max(Grid.maxx),
+                                         func.max(Grid.maxy)).where(Grid.end_date.is_(None))).one()
+            first_day = session.scalar(select(func.min(Grid.start_date)))
+        grids = None if row[0] is None else tuple(float(v) for v in row)
+        facts = {"grids": grids, "regions": bounds_of(regions(engine)), "first_day": first_day}
+        facts["all"] = _union(facts["grids"], facts["regions"])
+        return facts
+    return per_version("facts", engine, build)
