@@ -38,7 +38,7 @@ def _lang() -> str:
 def _wants_html() -> bool:
     f = request.args.get("f")
     if f is not None:
-        if f not in ("json", "geojson", "html"):
+        if f not in ("json", "html"):
             raise InvalidParameter(f"f={f!r}: use json or html")
         return f == "html"
     best = request.accept_mimetypes.best_match([docs.GEOJSON, docs.JSON, docs.HTML])
