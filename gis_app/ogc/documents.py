@@ -31,10 +31,10 @@ TEXT = {
            "conformance": "符合的标准类别", "data": "要素集合", "items": "要素", "api": "API 定义 (OpenAPI 3.0)",
            "next": "下一页", "prev": "上一页", "collection": "所属集合"},
     "en": {"title": "sanigrid grid register · OGC API – Features", "description": "Regions, grids and coverage "
-           "gaps of the grid register, ready for QGIS and GDAL", "self": "this document", "json": "as JSON",
-           "html": "as HTML", "conformance": "conformance classes", "data": "collections", "items": "items",
-           "api": "API definition (OpenAPI 3.0)", "next": "next page", "prev": "previous page",
-           "collection": "the collection"},
+           "gaps of the grid register, ready for QGIS and GDAL", "self": "This document", "json": "As JSON",
+           "html": "As HTML", "conformance": "Conformance classes", "data": "Collections", "items": "Items",
+           "api": "API definition (OpenAPI 3.0)", "next": "Next page", "prev": "Previous page",
+           "collection": "The collection"},
 }
 
 
