@@ -71,14 +71,16 @@ def fetch_raw(engine, sql: str, params=()) -> list:
     try:
         if autocommit:
             conn.driver_connection.autocommit = True
-        cursor = conn.cursor()
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-        cursor.close()
-        return rows
+        try:
+            cursor = conn.cursor()
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+            cursor.close()
+            return rows
+        finally:
+            if autocommit:
+                conn.driver_connection.autocommit = False
     finally:
-        if autocommit:
-            conn.driver_connection.autocommit = False
         conn.close()
 
 
