@@ -19,6 +19,11 @@ system-deps:
 	@command -v ogrinfo >/dev/null 2>&1 || { \
 	  echo "installing Debian gdal-bin (ogrinfo) for the export tests"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gdal-bin >/dev/null; }
+	@# The browser tests drive Debian's chromium through Playwright (never a downloaded browser);
+	@# fonts-noto-cjk so that Chinese renders in screenshots and the signboard PDF.
+	@{ command -v chromium >/dev/null 2>&1 && fc-list 2>/dev/null | grep -q "Noto Sans CJK"; } || { \
+	  echo "installing Debian chromium and fonts-noto-cjk for the browser tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; }
 
 demo: install
 	$(PY) -m gis_app init

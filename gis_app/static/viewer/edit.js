@@ -1,0 +1,1 @@
+/* editing: filled in later */

@@ -1,0 +1,118 @@
+"""Grid tiles for the map viewer: GeoJSON per web-map tile, simplified for its zoom, built from a snapshot.
+
+A city of 20,000 grids cannot be inlined into one page. The viewer asks for the tiles covering
+the view (``/tiles/grids/{z}/{x}/{y}.geojson``); each answer holds only the grids touching that
+tile, simplified to half a screen pixel of that zoom, with the few properties the map draws
+(code, staffing status). Everything else (people, phones) comes from ``locate`` when clicked.
+The snapshot (geometries, STRtree, staffing status) is built once per register version.
+"""
+from __future__ import annotations
+
+import math
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import numpy as np
+import orjson
+import shapely
+from sqlalchemy import select
+
+from ..errors import ValidationFailed
+from ..register import staffing_report
+from ..storage import repository as repo
+from ..storage import session_scope
+from ..storage.schema import Grid
+
+__all__ = ["grid_tile", "register_version", "MIN_ZOOM", "MAX_ZOOM", "FULL_DETAIL_ZOOM"]
+
+MIN_ZOOM, MAX_ZOOM = 5, 20
+FULL_DETAIL_ZOOM = 17          # from here on, tiles carry the stored outlines unsimplified
+_CACHED_TILES = 4096
+
+_lock = threading.Lock()
+_snapshots: dict = {}          # database URL -> (register version, _Snapshot)
+_tiles: OrderedDict = OrderedDict()
+
+
+@dataclass(frozen=True)
+class _Snapshot:
+    codes: np.ndarray
+    status: np.ndarray
+    geoms: np.ndarray
+    tree: shapely.STRtree
+
+
+def register_version(engine) -> int:
+    """Return the register's version (every write bumps it)."""
+    with session_scope(engine) as session:
+        return repo.register_version(session)
+
+
+def _build(engine, settings) -> _Snapshot:
+    with session_scope(engine) as session:
+        rows = session.execute(select(Grid.code, Grid.geom).where(Grid.end_date.is_(None)).order_by(Grid.code)).all()
+    codes = np.array([r.code for r in rows], dtype=object)
+    geoms = shapely.from_wkb([r.geom for r in rows]) if rows else np.array([], dtype=object)
+    status = dict.fromkeys(codes, "unstaffed")
+    if rows:
+        table, _ = staffing_report(engine, settings)
+        status.update(zip(table["code"], table["status"]))
+    return _Snapshot(codes, np.array([status[c] for c in codes], dtype=object), geoms, shapely.STRtree(geoms))
+
+
+def _snapshot(engine, settings, version: int) -> _Snapshot:
+    key = str(engine.url)
+    cached = _snapshots.get(key)
+    if cached and cached[0] == version:
+        return cached[1]
+    with _lock:
+        cached = _snapshots.get(key)
+        if not (cached and cached[0] == version):
+            cached = _snapshots[key] = (version, _build(engine, settings))
+    return cached[1]
+
+
+def tile_bounds(z: int, x: int, y: int) -> tuple[float, float, float, float]:
+    """Return (west, south, east, north) in degrees of the web-map (XYZ) tile z/x/y."""
+    if not (MIN_ZOOM <= z <= MAX_ZOOM and 0 <= x < 2 ** z and 0 <= y < 2 ** z):
+        raise ValidationFailed(f"tile {z}/{x}/{y} does not exist (zoom {MIN_ZOOM}..{MAX_ZOOM}, x and y below 2^z)")
+    n = 2 ** z
+
+    def lat(row):
+        return math.degrees(math.atan(math.sinh(math.pi * (1 - 2 * row / n))))
+    return x / n * 360 - 180, lat(y + 1), (x + 1) / n * 360 - 180, lat(y)
+
+
+def _screen_tolerance(z: int) -> float:
+    """Half a screen pixel at zoom ``z``, in degrees of longitude: a drawing tolerance, not a measurement."""
+    return 0.0 if z >= FULL_DETAIL_ZOOM else 360 / (256 * 2 ** z) / 2
+
+
+def _encode(snap: _Snapshot, z: int, bounds) -> bytes:
+    idx = np.sort(snap.tree.query(shapely.box(*bounds), predicate="intersects"))
+    geoms = snap.geoms[idx]
+    tolerance = _screen_tolerance(z)
+    if tolerance:
+        geoms = shapely.simplify(geoms, tolerance, preserve_topology=True)
+    # 1e-7° is the register's own precision; coarser zooms need no more digits than their pixels.
+    geoms = shapely.set_precision(geoms, max(tolerance / 4, 1e-7), mode="pointwise")
+    texts = shapely.to_geojson(geoms)
+    features = [{"type": "Feature", "id": c, "properties": {"code": c, "status": s}, "geometry": orjson.Fragment(t)}
+                for c, s, t in zip(snap.codes[idx], snap.status[idx], texts)]
+    return orjson.dumps({"type": "FeatureCollection", "features": features})
+
+
+def grid_tile(engine, settings, z: int, x: int, y: int) -> tuple[int, bytes]:
+    """Return (register version, GeoJSON bytes) of the grids touching tile z/x/y."""
+    bounds = tile_bounds(z, x, y)
+    version = register_version(engine)
+    key = (str(engine.url), version, z, x, y)
+    body = _tiles.get(key)
+    if body is None:
+        body = _encode(_snapshot(engine, settings, version), z, bounds)
+        with _lock:
+            _tiles[key] = body
+            while len(_tiles) > _CACHED_TILES:
+                _tiles.popitem(last=False)
+    return version, body
