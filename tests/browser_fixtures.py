@@ -98,3 +98,21 @@ def browse(chromium, live):
         recorded.close()
         assert not outside, f"requests outside the app's origin: {outside}"
         assert not recorded.errors, f"script errors on the page: {recorded.errors}"
+
+
+@pytest.fixture
+def staffed(loaded, engine, tmp_path):
+    """The tiny city with grid 001 fully staffed and 002 with one cleaner (test_people_and_locate's file)."""
+    from gis_app.imports import import_file
+    from test_people_and_locate import people_csv
+    import_file(engine, loaded.config, "people", people_csv(tmp_path))
+    return loaded
+
+
+def screen_point(page, lon: float, lat: float) -> tuple[float, float]:
+    """Return the page coordinates of a lon/lat on the viewer's map."""
+    return page.evaluate("""([lon, lat]) => {
+        const p = sanigrid.map.latLngToContainerPoint([lat, lon]);
+        const box = sanigrid.map.getContainer().getBoundingClientRect();
+        return [box.left + p.x, box.top + p.y];
+    }""", [lon, lat])

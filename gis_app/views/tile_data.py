@@ -95,10 +95,11 @@ def _encode(snap: _Snapshot, z: int, bounds) -> bytes:
     tolerance = _screen_tolerance(z)
     if tolerance:
         geoms = shapely.simplify(geoms, tolerance, preserve_topology=True)
-    # 1e-7° is the register's own precision; coarser zooms need no more digits than their pixels.
-    geoms = shapely.set_precision(geoms, max(tolerance / 4, 1e-7), mode="pointwise")
+    # 1e-7° is the register's own precision; coarser zooms need no more decimals than their pixels.
+    grid_size = 10.0 ** math.floor(math.log10(tolerance)) if tolerance else 1e-7
+    geoms = shapely.set_precision(geoms, grid_size, mode="pointwise")
     texts = shapely.to_geojson(geoms)
-    features = [{"type": "Feature", "id": c, "properties": {"code": c, "status": s}, "geometry": orjson.Fragment(t)}
+    features = [{"type": "Feature", "properties": {"code": c, "status": s}, "geometry": orjson.Fragment(t)}
                 for c, s, t in zip(snap.codes[idx], snap.status[idx], texts)]
     return orjson.dumps({"type": "FeatureCollection", "features": features})
 

@@ -68,7 +68,7 @@
       this._reset();
       this._update();
     },
-    layerFor: function (code) { return this._codes[code]; },
+    has: function (code) { return Boolean(this._codes[code]); },
     _tileZoom: function () {
       var z = Math.round(this._map.getZoom());
       return Math.max(this.options.minZoom, Math.min(this.options.maxZoom, z));
@@ -112,23 +112,41 @@
         self._settle();
       });
     },
+    /* One multipolygon per staffing status per tile: a few dozen canvas paths instead of one per grid,
+     * so a city-wide view of 20,000 grids draws and pans fast. Clicks go to the map (locate). */
     _draw: function (data) {
-      var codes = this._codes;
-      var fresh = data.features.filter(function (f) { return !codes[f.id]; });
-      if (!fresh.length) { return; }
-      L.geoJSON({type: "FeatureCollection", features: fresh}, {
-        style: S.gridStyle,
-        renderer: this.options.renderer,
-        onEachFeature: function (feature, layer) { codes[feature.id] = layer; }
-      }).addTo(this._group);
-      S.stats.drawn += fresh.length;
+      var codes = this._codes, parts = {}, count = 0;
+      data.features.forEach(function (f) {
+        var code = f.properties.code;
+        if (codes[code]) { return; }
+        codes[code] = true;
+        count++;
+        var status = f.properties.status, g = f.geometry;
+        var rings = parts[status] = parts[status] || [];
+        if (g.type === "Polygon") { rings.push(g.coordinates); } else { rings.push.apply(rings, g.coordinates); }
+      });
+      if (!count) { return; }
+      var features = Object.keys(parts).map(function (status) {
+        return {type: "Feature", properties: {status: status},
+                geometry: {type: "MultiPolygon", coordinates: parts[status]}};
+      });
+      L.geoJSON({type: "FeatureCollection", features: features},
+                {style: S.gridStyle, renderer: this.options.renderer}).addTo(this._group);
+      S.stats.drawn += count;
     },
+    /* Idle once no tile is in flight and the canvas has painted (Leaflet redraws in an animation
+     * frame; the second frame starts after that paint). */
     _settle: function () {
-      if (this._pending === 0) {
-        S.stats.idle = true;
-        S.stats.idleAt = performance.now();
-        document.dispatchEvent(new CustomEvent("sanigrid:idle", {detail: S.stats}));
-      }
+      var self = this;
+      if (this._pending !== 0) { return; }
+      requestAnimationFrame(function () {
+        requestAnimationFrame(function () {
+          if (self._pending !== 0) { return; }
+          S.stats.idle = true;
+          S.stats.idleAt = performance.now();
+          document.dispatchEvent(new CustomEvent("sanigrid:idle", {detail: S.stats}));
+        });
+      });
     }
   });
 
