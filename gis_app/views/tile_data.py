@@ -24,7 +24,7 @@ from ..storage import repository as repo
 from ..storage import session_scope
 from ..storage.schema import Grid
 
-__all__ = ["grid_tile", "register_version", "MIN_ZOOM", "MAX_ZOOM", "FULL_DETAIL_ZOOM"]
+__all__ = ["grid_tile", "grid_status", "register_version", "MIN_ZOOM", "MAX_ZOOM", "FULL_DETAIL_ZOOM"]
 
 MIN_ZOOM, MAX_ZOOM = 5, 20
 FULL_DETAIL_ZOOM = 17          # from here on, tiles carry the stored outlines unsimplified
@@ -117,3 +117,10 @@ def grid_tile(engine, settings, z: int, x: int, y: int) -> tuple[int, bytes]:
             while len(_tiles) > _CACHED_TILES:
                 _tiles.popitem(last=False)
     return version, body
+
+
+def grid_status(engine, settings, code: str) -> str | None:
+    """Return the staffing status of one active grid from the snapshot (None when not active)."""
+    snap = _snapshot(engine, settings, register_version(engine))
+    at = np.searchsorted(snap.codes.astype(str), code)
+    return snap.status[at] if at < len(snap.codes) and snap.codes[at] == code else None
