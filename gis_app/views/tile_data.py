@@ -15,11 +15,13 @@ from dataclasses import dataclass
 
 import numpy as np
 import orjson
+import pandas as pd
 import shapely
 from sqlalchemy import select
 
+from grids.staffing import staffing_table
+
 from ..errors import ValidationFailed
-from ..register import staffing_report
 from ..storage import repository as repo
 from ..storage import session_scope
 from ..storage.schema import Grid
@@ -50,15 +52,23 @@ def register_version(engine) -> int:
 
 
 def _build(engine, settings) -> _Snapshot:
+    """Read the active grids and every role once; status by the register's own rules (staffing_table).
+
+    Only code, community, households and the outline are read: the full grid frame that
+    staffing_report loads (every attribute) cost a third of the time on 20,000 grids.
+    """
     with session_scope(engine) as session:
-        rows = session.execute(select(Grid.code, Grid.geom).where(Grid.end_date.is_(None)).order_by(Grid.code)).all()
+        rows = session.execute(select(Grid.code, Grid.community, Grid.households, Grid.geom)
+                               .where(Grid.end_date.is_(None)).order_by(Grid.code)).all()
+        roles = repo.load_roles(session) if rows else None
     codes = np.array([r.code for r in rows], dtype=object)
     geoms = shapely.from_wkb([r.geom for r in rows]) if rows else np.array([], dtype=object)
-    status = dict.fromkeys(codes, "unstaffed")
+    status = np.full(len(rows), "unstaffed", dtype=object)
     if rows:
-        table, _ = staffing_report(engine, settings)
-        status.update(zip(table["code"], table["status"]))
-    return _Snapshot(codes, np.array([status[c] for c in codes], dtype=object), geoms, shapely.STRtree(geoms))
+        grids = pd.DataFrame({"code": codes, "community": [r.community for r in rows],
+                              "households": [r.households for r in rows]})
+        status = staffing_table(grids, roles, settings["SANIGRID_MAX_GRIDS_PER_PERSON"])["status"].to_numpy(dtype=object)
+    return _Snapshot(codes, status, geoms, shapely.STRtree(geoms))
 
 
 def _snapshot(engine, settings, version: int) -> _Snapshot:
