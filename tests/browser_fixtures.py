@@ -31,9 +31,13 @@ class LiveServer:
         self.thread.join(5)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium():
-    """Debian's chromium (installed by `make test`), never a browser downloaded by Playwright."""
+    """Debian's chromium (installed by `make test`), never a browser downloaded by Playwright.
+
+    Module-scoped: each test module imports these fixtures, and two Playwright instances
+    cannot run at once; a module's browser closes before the next module's starts.
+    """
     from playwright.sync_api import sync_playwright
     executable = shutil.which("chromium")
     if executable is None:
