@@ -132,14 +132,18 @@ def test_register_tables_stay_reachable(loaded):
     assert G1 in text and "网格登记册" in text
 
 
-def test_tile_status_is_the_staffing_reports(loaded, engine, tmp_path):
+@pytest.mark.parametrize("extra, statuses", [
+    ([], {"short", "unstaffed"}),
+    ([f"张伟,13800000001,,{COMMUNITY}{i:03d},网格长," for i in (2, 3, 4)], {"short"}),   # 张伟 leads four grids
+])
+def test_tile_status_is_the_staffing_reports(loaded, engine, tmp_path, extra, statuses):
     from gis_app.imports import import_file
     from gis_app.register import staffing_report
-    from test_people_and_locate import people_csv
-    import_file(engine, loaded.config, "people", people_csv(tmp_path))
+    from test_people_and_locate import ROWS, people_csv
+    import_file(engine, loaded.config, "people", people_csv(tmp_path, ROWS + extra))
     client = loaded.test_client()
     body = orjson.loads(client.get(_tiny_city_tile(client, 14)).data)
     table, _ = staffing_report(engine, loaded.config)
     assert {f["properties"]["code"]: f["properties"]["status"] for f in body["features"]} == \
         dict(zip(table["code"], table["status"]))
-    assert len(set(table["status"])) == 2
+    assert set(table["status"]) == statuses
