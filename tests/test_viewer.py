@@ -147,3 +147,13 @@ def test_tile_status_is_the_staffing_reports(loaded, engine, tmp_path, extra, st
     assert {f["properties"]["code"]: f["properties"]["status"] for f in body["features"]} == \
         dict(zip(table["code"], table["status"]))
     assert set(table["status"]) == statuses
+
+
+def test_tile_cache_keeps_to_its_byte_budget(loaded, monkeypatch):
+    from gis_app.views import tile_data
+    monkeypatch.setattr(tile_data, "_CACHE_BYTES", 1)
+    client = loaded.test_client()
+    first = client.get(_tiny_city_tile(client, 14)).data
+    client.get(_tiny_city_tile(client, 15))
+    assert len(tile_data._tiles) == 0 and tile_data._cached_bytes[0] == 0
+    assert client.get(_tiny_city_tile(client, 14)).data == first

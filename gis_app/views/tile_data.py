@@ -30,11 +30,12 @@ __all__ = ["grid_tile", "grid_status", "register_version", "MIN_ZOOM", "MAX_ZOOM
 
 MIN_ZOOM, MAX_ZOOM = 5, 20
 FULL_DETAIL_ZOOM = 17          # from here on, tiles carry the stored outlines unsimplified
-_CACHED_TILES = 4096
+_CACHE_BYTES = 64 * 2**20     # encoded tiles kept per process; a city-wide z10 view of 20,000 grids is ~4.5 MB
 
 _lock = threading.Lock()
 _snapshots: dict = {}          # database URL -> (register version, _Snapshot)
-_tiles: OrderedDict = OrderedDict()
+_tiles: OrderedDict = OrderedDict()   # (url, version, z, x, y) -> bytes, least recently used first
+_cached_bytes = [0]
 
 
 @dataclass(frozen=True)
@@ -131,9 +132,15 @@ def grid_tile(engine, settings, z: int, x: int, y: int) -> tuple[int, bytes]:
     if body is None:
         body = _encode(_snapshot(engine, settings, version), z, bounds)
         with _lock:
-            _tiles[key] = body
-            while len(_tiles) > _CACHED_TILES:
-                _tiles.popitem(last=False)
+            if key not in _tiles:
+                _tiles[key] = body
+                _cached_bytes[0] += len(body)
+            while _cached_bytes[0] > _CACHE_BYTES and _tiles:
+                _cached_bytes[0] -= len(_tiles.popitem(last=False)[1])
+    else:
+        with _lock:
+            if key in _tiles:
+                _tiles.move_to_end(key)
     return version, body
 
 
