@@ -19,6 +19,7 @@ bp = Blueprint("viewer", __name__)
 DISPLAY_TOLERANCE_M = 5.0          # region outlines on the page: 5 m is below a pixel at street zoom
 DEFAULT_BOUNDS = (108.9, 23.9, 109.8, 24.6)  # Liuzhou, for an empty register
 _regions_cache: dict = {}
+_parts_cache: dict = {}          # the key without the version -> (full key, parts, filled)
 
 
 def _engine():
@@ -87,9 +88,21 @@ def map_parts(fmap) -> dict:
 def viewer():
     """The map viewer: boundaries, grids by staffing status, legend, search, click to locate."""
     lang = language()
-    fmap, filled = viewer_map(_engine(), current_app.config, lang)
-    page = render_template("viewer.html", map_parts=map_parts(fmap), text=texts(lang), lang=lang, filled=filled)
+    parts, filled = _viewer_parts(_engine(), current_app.config, lang)
+    page = render_template("viewer.html", map_parts=parts, text=texts(lang), lang=lang, filled=filled)
     return remember_language(make_response(page), lang)
+
+
+def _viewer_parts(engine, settings, lang: str):
+    """Return the rendered map parts, built once per register version, language, basemap and layer list."""
+    from layers.registry import registered
+    key = (str(engine.url), register_version(engine), lang, settings["SANIGRID_TILES"], url_for("static", filename=""),
+           tuple(spec.name for spec in registered()))
+    cached = _parts_cache.get(key[:1] + key[2:])
+    if cached is None or cached[0] != key:
+        fmap, filled = viewer_map(engine, settings, lang)
+        cached = _parts_cache[key[:1] + key[2:]] = (key, map_parts(fmap), filled)
+    return cached[1], cached[2]
 
 
 @bp.get("/tiles/grids/<int:z>/<int:x>/<int:y>.geojson")

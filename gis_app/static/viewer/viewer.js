@@ -71,8 +71,10 @@
       this._update();
     },
     has: function (code) { return Boolean(this._codes[code]); },
+    /* Tiles one zoom below the map's: each covers 512 screen pixels, so a view needs a quarter of the
+     * requests; their outlines are simplified to one screen pixel (Leaflet's own smoothFactor). */
     _tileZoom: function () {
-      var z = Math.round(this._map.getZoom());
+      var z = Math.round(this._map.getZoom()) - 1;
       return Math.max(this.options.minZoom, Math.min(this.options.maxZoom, z));
     },
     _update: function () {
