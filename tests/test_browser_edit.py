@@ -71,6 +71,7 @@ def test_an_overlapping_grid_is_refused_with_the_grid_it_overlaps(browse, token,
     page.wait_for_function("() => document.querySelector('#sg-messages').textContent.includes('未能保存')")
     message = page.inner_text("#sg-messages")
     assert G1 in message and "overlap" in message.lower()
+    assert G1 in page.inner_text(".sg-refusal")          # on the drawn shape too
     recorded.screenshot("edit-refused")
     assert loaded.test_client().get(f"/api/v1/grids/{COMMUNITY}005").status_code == 404
 
@@ -105,3 +106,13 @@ def test_reshape_meets_a_version_conflict_reloads_and_then_saves(browse, token, 
     saved = client.get(f"/api/v1/grids/{G4}").get_json()["properties"]
     assert saved["name"] == "别人改过的名字" and saved["version"] == 3
     assert 26_500 < saved["area_m2"] < 27_500   # 180 m × 150 m, east edge moved 20 m west
+
+
+def test_a_grid_reaching_outside_its_community_is_refused_naming_it(browse, token):
+    recorded = _signed_in(browse, token)
+    page = recorded.page
+    _draw_rectangle(page, (X0 + 450, Y0 + 360), (X0 + 750, Y0 + 200))
+    _new_grid(page, "越界网格", NEW_COMMUNITY)
+    page.wait_for_function("() => document.querySelector('#sg-messages').textContent.includes('未能保存')")
+    message = page.inner_text("#sg-messages")
+    assert NEW_COMMUNITY in message and "outside" in message.lower()

@@ -80,3 +80,26 @@ def test_gap_layer_loads_when_switched_on(browse):
 def test_english_viewer(browse):
     page = _viewer(browse, "/?lang=en").page
     assert "Staffing" in page.inner_text(".sg-legend") and "Districts" in page.inner_text(".leaflet-control-layers")
+
+
+def test_with_the_basemap_unreachable_every_overlay_still_draws(chromium, settings, files):
+    """SANIGRID_TILES names a tile server the intranet cannot reach: tiles fail, grids and boundaries draw."""
+    from browser_fixtures import LiveServer, RecordedPage
+    from gis_app import create_app
+    from gis_app.imports import import_file
+    from gis_app.storage import upgrade
+    app = create_app({**settings, "SANIGRID_TILES": "https://tiles.example.invalid/{z}/{x}/{y}.png"})
+    upgrade(app.config["SANIGRID_DATABASE_URL"])
+    for layer in ("regions", "grids"):
+        import_file(app.extensions["sanigrid.engine"], app.config, layer, files[layer])
+    server = LiveServer(app)
+    recorded = RecordedPage(chromium, server.url)
+    try:
+        recorded.page.goto(server.url + "/")
+        recorded.page.wait_for_function(IDLE)
+        assert recorded.page.evaluate("sanigrid.stats.drawn") == 4
+        assert recorded.outside and all(u.startswith("https://tiles.example.invalid/") for u in recorded.outside)
+        assert recorded.page.locator(".leaflet-overlay-pane canvas").count() >= 1
+    finally:
+        recorded.close()
+        server.stop()

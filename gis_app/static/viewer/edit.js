@@ -117,7 +117,7 @@
       this._clear();
       this._map.closePopup();
       return S.getJSON(S.api + "/grids/" + code).then(function (answer) {
-        if (!answer.ok) { self.message(problemText(answer)); return; }
+        if (!answer.ok) { self._refused(answer); return; }
         self._code = code;
         self._etag = answer.headers.get("ETag");
         L.geoJSON(answer.body, {style: {color: "#0050b3", weight: 3, fillOpacity: 0.1}}).eachLayer(function (layer) {
@@ -141,8 +141,17 @@
           self._saved(answer);
         });
     },
+    /* A refusal shows in the panel and on the shape itself, where the editor is looking. */
+    _refused: function (answer) {
+      var text = problemText(answer);
+      this.message(text);
+      if (this._layer) {
+        this._layer.unbindTooltip().bindTooltip(esc(text).replace(/\n/g, "<br>"),
+          {permanent: true, direction: "top", className: "sg-refusal"}).openTooltip();
+      }
+    },
     _saved: function (answer) {
-      if (!answer.ok) { this.message(problemText(answer)); return; }
+      if (!answer.ok) { this._refused(answer); return; }
       var code = answer.body.properties.code;
       this._clear();
       this.message(t("saved") + " " + code, true);
