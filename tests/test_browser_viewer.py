@@ -103,3 +103,31 @@ def test_with_the_basemap_unreachable_every_overlay_still_draws(chromium, settin
     finally:
         recorded.close()
         server.stop()
+
+
+def test_with_private_reads_the_map_needs_a_signed_in_token(chromium, settings, files):
+    from browser_fixtures import LiveServer, RecordedPage
+    from gis_app import create_app
+    from gis_app.auth import create_token
+    from gis_app.imports import import_file
+    from gis_app.storage import upgrade
+    app = create_app({**settings, "SANIGRID_PUBLIC_READS": False})
+    upgrade(app.config["SANIGRID_DATABASE_URL"])
+    engine = app.extensions["sanigrid.engine"]
+    for layer in ("regions", "grids"):
+        import_file(engine, app.config, layer, files[layer])
+    server = LiveServer(app)
+    recorded = RecordedPage(chromium, server.url)
+    page = recorded.page
+    try:
+        page.goto(server.url + "/")
+        page.wait_for_function("() => window.sanigrid && sanigrid.stats.idle && sanigrid.stats.errors > 0")
+        assert page.evaluate("sanigrid.stats.drawn") == 0
+        page.click("#sg-signin summary")
+        page.fill("#sg-token", create_token(engine, "viewer")[1])
+        page.click("#sg-signin-button")
+        page.wait_for_function("() => sanigrid.stats.idle && sanigrid.stats.drawn === 4")
+        assert not recorded.outside
+    finally:
+        recorded.close()
+        server.stop()

@@ -157,3 +157,15 @@ def test_tile_cache_keeps_to_its_byte_budget(loaded, monkeypatch):
     client.get(_tiny_city_tile(client, 15))
     assert len(tile_data._tiles) == 0 and tile_data._cached_bytes[0] == 0
     assert client.get(_tiny_city_tile(client, 14)).data == first
+
+
+def test_private_reads_keep_tiles_behind_a_viewer_token(settings, files):
+    from gis_app import create_app
+    from gis_app.auth import create_token
+    from gis_app.storage import upgrade
+    app = create_app({**settings, "SANIGRID_PUBLIC_READS": False})
+    upgrade(app.config["SANIGRID_DATABASE_URL"])
+    client = app.test_client()
+    assert client.get("/tiles/grids/14/0/0.geojson").status_code == 401
+    secret = create_token(app.extensions["sanigrid.engine"], "viewer")[1]
+    assert client.get("/tiles/grids/14/0/0.geojson", headers={"Authorization": f"Bearer {secret}"}).status_code == 200

@@ -5,7 +5,7 @@
 (function () {
   "use strict";
   var S = window.sanigrid;
-  var KEY = "sanigrid.token";
+  var KEY = "sanigrid.token";   // read by sanigrid.authHeaders too
   var t = S.t, esc = S.esc;
 
   function token() { return sessionStorage.getItem(KEY); }
@@ -66,7 +66,11 @@
     },
     _signIn: function () {
       var value = this._div.querySelector("#sg-token").value.trim();
-      if (value) { sessionStorage.setItem(KEY, value); this._render(); }
+      if (value) {
+        sessionStorage.setItem(KEY, value);
+        this._render();
+        if (S.grids) { S.grids.refresh(); }   // with private reads, the grids come only now
+      }
     },
     _signOut: function () {
       sessionStorage.removeItem(KEY);

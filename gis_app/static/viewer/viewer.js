@@ -22,7 +22,15 @@
   }
   S.esc = esc;
 
+  /* A signed-in tab sends its token on reads too, so the map works with SANIGRID_PUBLIC_READS=false. */
+  S.authHeaders = function () {
+    var token = sessionStorage.getItem("sanigrid.token");
+    return token ? {"Authorization": "Bearer " + token} : {};
+  };
+
   function getJSON(url, options) {
+    options = options || {};
+    options.headers = Object.assign(S.authHeaders(), options.headers || {});
     return fetch(url, options).then(function (response) {
       return response.json().catch(function () { return {}; }).then(function (body) {
         return {ok: response.ok, status: response.status, body: body, headers: response.headers};
@@ -101,7 +109,7 @@
       var self = this, generation = this._generation;
       this._pending++;
       var url = this.options.url.replace("{key}", key) + "?v=" + encodeURIComponent(this._version);
-      fetch(url).then(function (r) {
+      fetch(url, {headers: S.authHeaders()}).then(function (r) {
         if (!r.ok) { throw new Error(r.status); }
         return r.json();
       }).then(function (data) {
