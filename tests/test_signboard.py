@@ -50,3 +50,8 @@ def test_signboard_prints_on_one_a4_landscape_page(browse, staffed):
     page.emulate_media(media="print")
     assert page.locator(".sg-screen").is_hidden() and page.locator("#sg-signboard").is_visible()
     assert page.locator(".sg-card").count() == 6
+
+
+def test_english_grid_page(staffed):
+    text = staffed.test_client().get(f"/grids/{G1}?lang=en").get_data(as_text=True)
+    assert "Grid leader" in text and "Report hotline" in text and "overall charge of the grid" in text

@@ -22,6 +22,8 @@ TEXT = {
         "hotline": "监督举报电话", "scan": "扫码查看网格、反映问题", "version": "版本", "when": "时间",
         "who": "操作人", "action": "操作", "status": "人员状态", "area": "面积", "type": "类型",
         "sign_title": "网格化管理公示牌", "no_photo": "暂无照片",
+        "role_leader": "网格长", "role_cleaner": "保洁员", "role_patroller": "巡查员", "role_manager": "管理责任人",
+        "role_supervisor": "监督员", "role_volunteer": "志愿者",
     },
     "en": {
         "title": "Grid management · map", "legend": "Staffing", "status_complete": "complete",
@@ -40,6 +42,8 @@ TEXT = {
         "photo": "Photo", "hotline": "Report hotline", "scan": "Scan to see the grid and report a problem",
         "version": "Version", "when": "When", "who": "By", "action": "Action", "status": "Staffing",
         "area": "Area", "type": "Type", "sign_title": "Grid management signboard", "no_photo": "no photo",
+        "role_leader": "Grid leader", "role_cleaner": "Cleaner", "role_patroller": "Patroller",
+        "role_manager": "Responsible manager", "role_supervisor": "Supervisor", "role_volunteer": "Volunteer",
     },
 }
 LAYER_LABELS_EN = {"districts": "Districts", "streets": "Streets", "communities": "Communities",

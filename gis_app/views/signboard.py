@@ -9,12 +9,13 @@ import shapely
 from sqlalchemy import select
 
 from grids.crs.metric import metric_crs_for
-from grids.roles import ROLE_KINDS, ROLE_LABELS
+from grids.roles import ROLE_KINDS
 
 from ..errors import NotFound
 from ..storage import repository as repo
 from ..storage import session_scope
 from ..storage.schema import Person, Region
+from .i18n import texts
 
 __all__ = ["grid_sheet", "extent_svg", "qr_svg", "ROLE_DUTIES"]
 
@@ -36,8 +37,6 @@ ROLE_DUTIES = {
         "volunteer": "publicity, persuasion and clean-up campaigns",
     },
 }
-ROLE_LABELS_EN = {"leader": "Grid leader", "cleaner": "Cleaner", "patroller": "Patroller",
-                  "manager": "Responsible manager", "supervisor": "Supervisor", "volunteer": "Volunteer"}
 
 
 def _people(session, code: str, lang: str) -> list[dict]:
@@ -45,8 +44,8 @@ def _people(session, code: str, lang: str) -> list[dict]:
     phones = list(roles["person"]) if len(roles) else []
     photos = dict(session.execute(select(Person.phone, Person.photo).where(Person.phone.in_(phones))).all()) if phones else {}
     order = {kind: i for i, kind in enumerate(ROLE_KINDS)}
-    labels = ROLE_LABELS_EN if lang == "en" else ROLE_LABELS
-    people = [{"role": r.role, "role_label": labels[r.role], "name": r.name, "phone": r.person,
+    text = texts(lang)
+    people = [{"role": r.role, "role_label": text[f"role_{r.role}"], "name": r.name, "phone": r.person,
                "duties": ROLE_DUTIES[lang][r.role], "backup_name": r.backup_name, "backup": r.backup,
                # only the app's own files: a signboard page never fetches from outside
                "photo": photos.get(r.person) if (photos.get(r.person) or "").startswith("/") else None}

@@ -202,7 +202,7 @@
   function personLine(p) {
     var phone = p.phone ? ' <a href="tel:' + esc(p.phone) + '">' + esc(p.phone) + "</a>" : "";
     var backup = p.backup ? " · " + t("backup") + " " + esc(p.backup.name) + " " + esc(p.backup.phone) : "";
-    return "<li>" + esc(p.role_label) + " " + esc(p.name) + phone + backup + "</li>";
+    return "<li>" + esc(S.text["role_" + p.role] || p.role_label) + " " + esc(p.name) + phone + backup + "</li>";
   }
 
   S.locateHtml = function (answer) {
