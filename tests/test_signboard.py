@@ -55,3 +55,21 @@ def test_signboard_prints_on_one_a4_landscape_page(browse, staffed):
 def test_english_grid_page(staffed):
     text = staffed.test_client().get(f"/grids/{G1}?lang=en").get_data(as_text=True)
     assert "Grid leader" in text and "Report hotline" in text and "overall charge of the grid" in text
+
+
+def test_a_crowded_signboard_still_fits_one_page_with_every_card(browse, loaded, engine, tmp_path):
+    """Twenty people (the demo city's busiest grid has 14): every card inside the board, one printed page."""
+    from gis_app.imports import import_file
+    from test_people_and_locate import people_csv
+    rows = [f"张伟,13800000001,,{G1},网格长,"] + [f"志愿者{i:02d},139000000{i:02d},,{G1},志愿者," for i in range(19)]
+    import_file(engine, loaded.config, "people", people_csv(tmp_path, rows))
+    recorded = browse(f"/grids/{G1}")
+    page = recorded.page
+    page.emulate_media(media="print")
+    board = page.locator("#sg-signboard").bounding_box()
+    cards = [page.locator(".sg-card").nth(i).bounding_box() for i in range(page.locator(".sg-card").count())]
+    assert len(cards) == 20
+    assert all(c["y"] + c["height"] <= board["y"] + board["height"] and c["x"] + c["width"] <= board["x"] + board["width"]
+               for c in cards)
+    page.locator("#sg-signboard").screenshot(path=str(ARTIFACTS / "signboard-crowded.png"))
+    assert len(re.findall(rb"/Type\s*/Page[^s]", page.pdf(prefer_css_page_size=True, print_background=True))) == 1
