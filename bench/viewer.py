@@ -8,7 +8,8 @@ was drawn (``sanigrid.stats.idleAt``); every load is a fresh browser context (em
 
 The bare reference, same data in the same run: the naive page the issue warns against, plain
 Leaflet drawing the whole register as one GeoJSON file (every grid at full detail, one
-``L.geoJSON`` on a canvas), served as static files by Python's http.server. Ends with one JSON line.
+``L.geoJSON`` on a canvas), served as static files by Python's http.server. Screenshots of each
+city's first view go to bench/out/. Ends with one JSON line.
 
     .venv/bin/python bench/viewer.py [--runs 3] [--skip-demo]
 """
@@ -32,6 +33,7 @@ from gis_app.storage import repository as repo  # noqa: E402
 from gis_app.storage import session_scope  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
+OUT = REPO / "bench" / "out"          # screenshots of the first view (git-ignored)
 LEAFLET = REPO / "gis_app" / "static" / "vendor" / "leaflet-1.9.4"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
@@ -128,6 +130,8 @@ def measure_city(browser, n_grids: int, runs: int) -> dict:
             drawn = page.evaluate("sanigrid.stats.drawn")
             page.context.close()
         _, page = load_seconds(browser, url, IDLE, clock)
+        OUT.mkdir(exist_ok=True)
+        page.screenshot(path=str(OUT / f"viewer-{n_grids}.png"))
         city_pans = pan_seconds(page, None)
         street_pans = pan_seconds(page, 15)
         heap = page.evaluate("performance.memory ? performance.memory.usedJSHeapSize : 0")
