@@ -35,7 +35,9 @@ test: install system-deps
 	$(PY) -m pytest -q
 
 bench: install
+	$(PY) -m pip install --quiet -e '.[test,bench]'
 	$(PY) bench/register.py
+	$(PY) bench/assignment.py
 
 clean:
 	rm -rf $(VENV) instance build *.egg-info

@@ -43,4 +43,6 @@ def create_app(config: dict | None = None) -> Flask:
     from .views import grid_page, viewer
     app.register_blueprint(viewer.bp)
     app.register_blueprint(grid_page.bp)
+    from .ogc import init_ogc
+    init_ogc(app)
     return app
