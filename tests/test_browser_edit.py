@@ -49,6 +49,16 @@ def _new_grid(page, name, community):
     page.click("#sg-save")
 
 
+def _refused(browse, token, corner_a, corner_b, name, community, role="editor"):
+    """Draw and save a grid that must be refused; return (recorded page, the panel's message)."""
+    recorded = _signed_in(browse, token, role)
+    page = recorded.page
+    _draw_rectangle(page, corner_a, corner_b)
+    _new_grid(page, name, community)
+    page.wait_for_function("() => document.querySelector('#sg-messages').textContent.includes('未能保存')")
+    return recorded, page.inner_text("#sg-messages")
+
+
 def test_editor_draws_a_new_grid_and_it_is_saved(browse, token, loaded):
     recorded = _signed_in(browse, token)
     page = recorded.page
@@ -64,23 +74,17 @@ def test_editor_draws_a_new_grid_and_it_is_saved(browse, token, loaded):
 
 
 def test_an_overlapping_grid_is_refused_with_the_grid_it_overlaps(browse, token, loaded):
-    recorded = _signed_in(browse, token)
-    page = recorded.page
-    _draw_rectangle(page, (X0 + 50, Y0 + 250), (X0 + 150, Y0 + 200))
-    _new_grid(page, "重叠网格", COMMUNITY)
-    page.wait_for_function("() => document.querySelector('#sg-messages').textContent.includes('未能保存')")
-    message = page.inner_text("#sg-messages")
+    recorded, message = _refused(browse, token, (X0 + 50, Y0 + 250), (X0 + 150, Y0 + 200), "重叠网格", COMMUNITY)
     assert G1 in message and "overlap" in message.lower()
-    assert G1 in page.inner_text(".sg-refusal")          # on the drawn shape too
+    assert G1 in recorded.page.inner_text(".sg-refusal")          # on the drawn shape too
     recorded.screenshot("edit-refused")
     assert loaded.test_client().get(f"/api/v1/grids/{COMMUNITY}005").status_code == 404
 
 
 def test_a_viewer_token_cannot_save(browse, token):
-    page = _signed_in(browse, token, role="viewer").page
-    _draw_rectangle(page, (X0 + 450, Y0 + 250), (X0 + 750, Y0 + 50))
-    _new_grid(page, "新圩社区第1网格", NEW_COMMUNITY)
-    page.wait_for_function("() => document.querySelector('#sg-messages').textContent.includes('令牌无效或无编辑权限')")
+    _, message = _refused(browse, token, (X0 + 450, Y0 + 250), (X0 + 750, Y0 + 50), "新圩社区第1网格", NEW_COMMUNITY,
+                          role="viewer")
+    assert "令牌无效或无编辑权限" in message
 
 
 def test_reshape_meets_a_version_conflict_reloads_and_then_saves(browse, token, loaded):
@@ -109,10 +113,5 @@ def test_reshape_meets_a_version_conflict_reloads_and_then_saves(browse, token, 
 
 
 def test_a_grid_reaching_outside_its_community_is_refused_naming_it(browse, token):
-    recorded = _signed_in(browse, token)
-    page = recorded.page
-    _draw_rectangle(page, (X0 + 450, Y0 + 360), (X0 + 750, Y0 + 200))
-    _new_grid(page, "越界网格", NEW_COMMUNITY)
-    page.wait_for_function("() => document.querySelector('#sg-messages').textContent.includes('未能保存')")
-    message = page.inner_text("#sg-messages")
+    _, message = _refused(browse, token, (X0 + 450, Y0 + 360), (X0 + 750, Y0 + 200), "越界网格", NEW_COMMUNITY)
     assert NEW_COMMUNITY in message and "outside" in message.lower()

@@ -17,7 +17,9 @@
   }
 
   function problemText(answer) {
-    if (answer.status === 401 || answer.status === 403) { return t("token_refused") + ": " + (answer.body.detail || ""); }
+    if (answer.status === 401 || answer.status === 403) {
+      return t("refused") + ": " + t("token_refused") + " (" + (answer.body.detail || answer.status) + ")";
+    }
     var lines = [answer.body.detail || answer.body.title || String(answer.status)];
     (answer.body.problems || []).forEach(function (p) { lines.push("• " + (p.code ? p.code + ": " : "") + p.reason); });
     return t("refused") + ": " + lines.join("\n");
