@@ -23,6 +23,11 @@ system-deps:
 	  echo "installing Debian postgresql-15-postgis-3 for the PostgreSQL pass"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-15-postgis-3 >/dev/null; }
 	@pg_isready -q -h 127.0.0.1 -p 5432 || pg_ctlcluster --skip-systemctl-redirect 15 main start
+	@# The browser tests drive Debian's chromium through Playwright (never a downloaded browser);
+	@# fonts-noto-cjk so that Chinese renders in screenshots and the signboard PDF.
+	@{ command -v chromium >/dev/null 2>&1 && fc-list 2>/dev/null | grep -q "Noto Sans CJK"; } || { \
+	  echo "installing Debian chromium and fonts-noto-cjk for the browser tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; }
 
 demo: install
 	$(PY) -m gis_app init

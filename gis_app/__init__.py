@@ -40,6 +40,9 @@ def create_app(config: dict | None = None) -> Flask:
     init_api(app)
     from .views import gaps
     app.register_blueprint(gaps.bp)
+    from .views import grid_page, viewer
+    app.register_blueprint(viewer.bp)
+    app.register_blueprint(grid_page.bp)
     from .ogc import init_ogc
     init_ogc(app)
     return app

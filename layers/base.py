@@ -19,14 +19,15 @@ class OfflineMap(folium.Map):
     default_css: list = []
 
 
-def offline_map(bounds, static_url: str = "/static", tiles: str | None = None) -> folium.Map:
+def offline_map(bounds, static_url: str = "/static", tiles: str | None = None, **options) -> folium.Map:
     """Return a map fitted to ``bounds`` (minx, miny, maxx, maxy in EPSG:4326).
 
     ``tiles`` is a basemap URL template (the SANIGRID_TILES setting); None or 'none' draws
-    no basemap, so nothing is fetched from outside the app.
+    no basemap, so nothing is fetched from outside the app. ``options`` go to folium.Map
+    (e.g. ``prefer_canvas=True`` for thousands of polygons).
     """
     base = f"{static_url.rstrip('/')}/{LEAFLET}"
-    fmap = OfflineMap(location=None, tiles=None, control_scale=True)
+    fmap = OfflineMap(location=None, tiles=None, control_scale=True, **options)
     fmap.default_js = [("leaflet", f"{base}/leaflet.js")]
     fmap.default_css = [("leaflet_css", f"{base}/leaflet.css")]
     if tiles and tiles.lower() != "none":

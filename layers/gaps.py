@@ -21,14 +21,19 @@ def _style(color: str, fill: float):
     return lambda _feature: {"color": color, "weight": 2, "fillColor": color, "fillOpacity": fill}
 
 
-def region_layer(regions: gpd.GeoDataFrame, name: str = "区域边界") -> folium.FeatureGroup:
+OUTLINE = {"color": "#555", "weight": 1, "fillOpacity": 0}
+
+
+def region_layer(regions: gpd.GeoDataFrame, name: str = "区域边界", style: dict | None = None,
+                 aliases=("编码", "名称"), interactive: bool = True) -> folium.FeatureGroup:
     """Return the region outlines (code and name on hover) as one layer."""
     group = folium.FeatureGroup(name=name)
     frame = regions.to_crs("EPSG:4326")[["code", "name", "geometry"]]
     frame = frame[frame.geometry.notna()]
+    look = {**OUTLINE, **(style or {})}
     if len(frame):
-        folium.GeoJson(frame.to_json(), style_function=lambda _f: {"color": "#555", "weight": 1, "fillOpacity": 0},
-                       tooltip=folium.GeoJsonTooltip(["code", "name"], aliases=["编码", "名称"])).add_to(group)
+        folium.GeoJson(frame.to_json(), style_function=lambda _f: look, interactive=interactive,
+                       tooltip=folium.GeoJsonTooltip(["code", "name"], aliases=list(aliases))).add_to(group)
     return group
 
 

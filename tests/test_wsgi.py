@@ -15,16 +15,29 @@ from shapely.geometry import Point
 from conftest import COMMUNITY, X0, Y0, to_lonlat
 
 
-def test_wsgi_module_builds_the_app_from_the_environment_and_freezes_gc(settings, tmp_path):
-    code = ("import gc, json, gis_app.wsgi as w; "
-            "print(json.dumps({'db': w.app.config['SANIGRID_DATABASE_URL'], 'frozen': gc.get_freeze_count(), "
-            "'threshold': gc.get_threshold()[0]}))")
-    out = subprocess.run([sys.executable, "-c", code], env={**os.environ, **settings},
+WSGI_FACTS = ("import gc, json, gis_app.wsgi as w; from gis_app.views import tile_data; "
+              "print(json.dumps({'db': w.app.config['SANIGRID_DATABASE_URL'], 'frozen': gc.get_freeze_count(), "
+              "'threshold': gc.get_threshold()[0], 'snapshots': len(tile_data._snapshots), 'warm': w.warm(w.app)}))")
+
+
+def wsgi_facts(settings) -> dict:
+    out = subprocess.run([sys.executable, "-c", WSGI_FACTS], env={**os.environ, **settings},
                          capture_output=True, text=True, check=True, timeout=120)
-    facts = json.loads(out.stdout.strip().splitlines()[-1])
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def test_wsgi_module_builds_the_app_from_the_environment_warms_caches_and_freezes_gc(loaded, settings):
+    facts = wsgi_facts(settings)
     assert facts["db"] == settings["SANIGRID_DATABASE_URL"]
+    assert facts["snapshots"] == 1 and facts["warm"] is True  # the map snapshot was built at import
     assert facts["frozen"] > 10_000  # the app's long-lived objects are out of the collector's sight
     assert facts["threshold"] == 50_000
+
+
+def test_wsgi_module_still_starts_before_the_schema_exists(tmp_path):
+    empty = {"SANIGRID_INSTANCE": str(tmp_path / "i"), "SANIGRID_DATABASE_URL": f"sqlite:///{tmp_path}/none.sqlite"}
+    facts = wsgi_facts(empty)
+    assert facts["warm"] is False and facts["snapshots"] == 0
 
 
 def test_readme_gunicorn_command_serves_locate(loaded, settings):

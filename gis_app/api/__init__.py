@@ -78,10 +78,10 @@ def _config(app: Flask) -> None:
 
 def init_api(app: Flask) -> Api:
     """Register the API blueprints and the OpenAPI document on ``app``."""
-    from . import admin, gaps, grids, people, regions, transfer, where
+    from . import admin, gaps, grids, people, regions, search, transfer, where
     _config(app)
     api = SanigridApi(app)
     app.before_request(_before_request)
-    for module in (regions, grids, people, where, gaps, transfer, admin):
+    for module in (regions, grids, people, where, gaps, transfer, admin, search):
         api.register_blueprint(module.blp, url_prefix=f"{PREFIX}{module.PREFIX}")
     return api

@@ -1,4 +1,4 @@
-"""HTML pages (Chinese first): the register overview until the map viewer lands."""
+"""HTML pages (Chinese first): the register overview as tables (the map viewer is ``/``)."""
 from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template
@@ -10,7 +10,7 @@ from ..register import region_tree
 bp = Blueprint("pages", __name__)
 
 
-@bp.get("/")
+@bp.get("/register")
 def index():
     """List districts, streets, communities and grids with their staffing status."""
     engine = current_app.extensions["sanigrid.engine"]

@@ -1,0 +1,48 @@
+"""The page of one grid: its map, people, history and printable signboard (公示牌, one A4 landscape page)."""
+from __future__ import annotations
+
+import folium
+from flask import Blueprint, current_app, make_response, render_template, request, url_for
+
+from .i18n import language, remember_language, texts
+from .signboard import extent_svg, grid_sheet, qr_svg
+from .tile_data import grid_status
+from .viewer import map_parts
+
+bp = Blueprint("grid_page", __name__)
+STATUS_COLORS = {"complete": "#1a9641", "short": "#f08c00", "unstaffed": "#d7191c"}
+
+
+def _grid_map(sheet, color: str):
+    from layers.base import offline_map
+    grid = sheet["grid"]
+    fmap = offline_map(grid["geometry"].bounds, static_url=url_for("static", filename=""),
+                       tiles=current_app.config["SANIGRID_TILES"])
+    neighbours = sheet["neighbours"][["code", "name", "geometry"]]
+    if len(neighbours):
+        folium.GeoJson(neighbours.to_json(), style_function=lambda _f: {"color": "#888", "weight": 1, "fillOpacity": 0.05},
+                       tooltip=folium.GeoJsonTooltip(["code", "name"])).add_to(fmap)
+    folium.GeoJson(grid["geometry"].__geo_interface__,
+                   style_function=lambda _f: {"color": color, "weight": 3, "fillOpacity": 0.3}).add_to(fmap)
+    return fmap
+
+
+def report_link(code: str) -> str:
+    """The grid's public page: what a citizen's phone opens from the signboard's QR code."""
+    base = current_app.config.get("SANIGRID_PUBLIC_URL") or request.url_root
+    return base.rstrip("/") + url_for("grid_page.grid_page", code=code)
+
+
+@bp.get("/grids/<string(length=15):code>")
+def grid_page(code):
+    """The grid's map, people with phones and duties, history, and its signboard ready to print."""
+    lang = language()
+    engine = current_app.extensions["sanigrid.engine"]
+    sheet = grid_sheet(engine, code, lang)
+    status = grid_status(engine, current_app.config, code) or "unstaffed"
+    page = render_template(
+        "grid.html", code=code, sheet=sheet, grid=sheet["grid"], text=texts(lang), lang=lang, status=status,
+        map_parts=map_parts(_grid_map(sheet, STATUS_COLORS[status])), hotline=current_app.config["SANIGRID_HOTLINE"],
+        extent=extent_svg(sheet["grid"]["geometry"], sheet["neighbours"], current_app.config.get("SANIGRID_METRIC_CRS")),
+        qr=qr_svg(report_link(code)), link=report_link(code))
+    return remember_language(make_response(page), lang)

@@ -1,0 +1,68 @@
+"""Page texts: Chinese by default, English with ``?lang=en`` (remembered in a cookie)."""
+from __future__ import annotations
+
+from flask import request
+
+__all__ = ["language", "texts", "remember_language", "LAYER_LABELS_EN"]
+
+TEXT = {
+    "zh": {
+        "title": "网格化管理 · 地图", "legend": "人员状态", "status_complete": "齐全", "status_short": "缺员",
+        "status_unstaffed": "无人", "households": "户数", "backup": "B岗", "no_people": "未配置责任人",
+        "no_grid_here": "此处不在任何网格内", "search": "搜索", "search_placeholder": "网格编码、网格名称或人员姓名",
+        "nothing_found": "没有找到", "empty": "登记册为空。运行 sanigrid demo 或 sanigrid import。",
+        "register": "登记册", "gaps": "覆盖缺口", "switch": "English", "api": "接口文档",
+        "editor": "编辑", "sign_in": "登录编辑", "sign_out": "退出", "token": "令牌（sanigrid token create）",
+        "signed_in": "已登录，可绘制或修改网格", "draw_hint": "用左侧工具绘制新网格或修改网格形状，然后保存",
+        "grid_name": "网格名称", "community": "社区编码（12位）", "save": "保存", "saved": "已保存",
+        "conflict": "该网格已被他人修改，已重新载入最新版本，请重做修改", "refused": "未能保存",
+        "token_refused": "令牌无效或无编辑权限",
+        "grid": "网格", "people": "责任人", "history": "变更记录", "signboard": "公示牌", "print": "打印公示牌",
+        "role": "职务", "name": "姓名", "phone": "电话", "duties": "职责", "photo": "照片",
+        "hotline": "监督举报电话", "scan": "扫码查看网格、反映问题", "version": "版本", "when": "时间",
+        "who": "操作人", "action": "操作", "status": "人员状态", "area": "面积", "type": "类型",
+        "sign_title": "网格化管理公示牌", "no_photo": "暂无照片",
+        "role_leader": "网格长", "role_cleaner": "保洁员", "role_patroller": "巡查员", "role_manager": "管理责任人",
+        "role_supervisor": "监督员", "role_volunteer": "志愿者",
+    },
+    "en": {
+        "title": "Grid management · map", "legend": "Staffing", "status_complete": "complete",
+        "status_short": "short", "status_unstaffed": "unstaffed", "households": "Households",
+        "backup": "B post", "no_people": "no responsible person", "no_grid_here": "No grid holds this point",
+        "search": "Search", "search_placeholder": "grid code, grid name or person", "nothing_found": "nothing found",
+        "empty": "The register is empty. Run sanigrid demo or sanigrid import.", "register": "Register",
+        "gaps": "Coverage gaps", "switch": "中文", "api": "API docs", "editor": "Edit", "sign_in": "Sign in to edit",
+        "sign_out": "Sign out", "token": "Token (sanigrid token create)",
+        "signed_in": "Signed in: draw or reshape grids", "draw_hint": "Draw a new grid or reshape one, then save",
+        "grid_name": "Grid name", "community": "Community code (12 digits)", "save": "Save", "saved": "Saved",
+        "conflict": "Someone else changed this grid; the latest version was reloaded, redo your change",
+        "refused": "Not saved", "token_refused": "The token is invalid or may not edit",
+        "grid": "Grid", "people": "People", "history": "History", "signboard": "Signboard",
+        "print": "Print the signboard", "role": "Role", "name": "Name", "phone": "Phone", "duties": "Duties",
+        "photo": "Photo", "hotline": "Report hotline", "scan": "Scan to see the grid and report a problem",
+        "version": "Version", "when": "When", "who": "By", "action": "Action", "status": "Staffing",
+        "area": "Area", "type": "Type", "sign_title": "Grid management signboard", "no_photo": "no photo",
+        "role_leader": "Grid leader", "role_cleaner": "Cleaner", "role_patroller": "Patroller",
+        "role_manager": "Responsible manager", "role_supervisor": "Supervisor", "role_volunteer": "Volunteer",
+    },
+}
+LAYER_LABELS_EN = {"districts": "Districts", "streets": "Streets", "communities": "Communities",
+                   "grids": "Grids (by staffing)", "gaps": "Coverage gaps"}
+_COOKIE = "sanigrid_lang"
+
+
+def language() -> str:
+    """Return 'zh' or 'en': the ``lang`` query argument, else the remembered choice, else Chinese."""
+    wanted = request.args.get("lang") or request.cookies.get(_COOKIE) or "zh"
+    return wanted if wanted in TEXT else "zh"
+
+
+def texts(lang: str) -> dict:
+    return TEXT[lang]
+
+
+def remember_language(response, lang: str):
+    """Keep an explicit ``?lang=`` choice for the following pages."""
+    if request.args.get("lang") in TEXT:
+        response.set_cookie(_COOKIE, lang, samesite="Lax")
+    return response

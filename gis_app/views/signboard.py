@@ -1,0 +1,101 @@
+"""What the grid page and its signboard (公示牌) show: the grid, its people with duties, its extent, a QR code."""
+from __future__ import annotations
+
+import io
+
+import geopandas as gpd
+import segno
+import shapely
+from sqlalchemy import select
+
+from grids.crs.metric import metric_crs_for
+from grids.roles import ROLE_KINDS
+
+from ..errors import NotFound
+from ..storage import repository as repo
+from ..storage import session_scope
+from ..storage.schema import Person, Region
+from .i18n import texts
+
+__all__ = ["grid_sheet", "extent_svg", "qr_svg", "ROLE_DUTIES"]
+
+ROLE_DUTIES = {
+    "zh": {
+        "leader": "对网格环境卫生负总责，组织日查，督促问题整改销号",
+        "cleaner": "负责网格内道路和公共区域日常清扫保洁，垃圾日产日清",
+        "patroller": "每日巡查网格，发现“十乱”等问题及时上报",
+        "manager": "落实门前三包和单位责任区管理",
+        "supervisor": "监督保洁和整改质量，收集群众意见",
+        "volunteer": "参与卫生宣传、劝导和环境整治活动",
+    },
+    "en": {
+        "leader": "overall charge of the grid: daily checks, sees every problem closed",
+        "cleaner": "daily cleaning of streets and public spaces, waste cleared the same day",
+        "patroller": "patrols the grid daily and reports problems",
+        "manager": "front-of-premises duties (门前三包) and unit responsibility zones",
+        "supervisor": "checks cleaning and rectification, collects residents' views",
+        "volunteer": "publicity, persuasion and clean-up campaigns",
+    },
+}
+
+
+def _people(session, code: str, lang: str) -> list[dict]:
+    roles = repo.load_roles(session, under=code)
+    phones = list(roles["person"]) if len(roles) else []
+    photos = dict(session.execute(select(Person.phone, Person.photo).where(Person.phone.in_(phones))).all()) if phones else {}
+    order = {kind: i for i, kind in enumerate(ROLE_KINDS)}
+    text = texts(lang)
+    people = [{"role": r.role, "role_label": text[f"role_{r.role}"], "name": r.name, "phone": r.person,
+               "duties": ROLE_DUTIES[lang][r.role], "backup_name": r.backup_name, "backup": r.backup,
+               # only the app's own files: a signboard page never fetches from outside
+               "photo": photos.get(r.person) if (photos.get(r.person) or "").startswith("/") else None}
+              for r in roles.itertuples()]
+    return sorted(people, key=lambda p: (order[p["role"]], p["phone"]))
+
+
+def grid_sheet(engine, code: str, lang: str = "zh") -> dict:
+    """Return the grid (a dict with its geometry), its region names, neighbours in its community, people and history."""
+    with session_scope(engine) as session:
+        grids = repo.load_grids(session, under=code[:12])
+        if code not in set(grids["code"]):
+            raise NotFound(f"grid {code} is not an active grid in the register")
+        names = dict(session.execute(select(Region.code, Region.name).where(
+            Region.code.in_([code[:6], code[:9], code[:12]]))).all())
+        people = _people(session, code, lang)
+        history = repo.grid_history(session, code)
+    row = grids[grids["code"] == code].iloc[0]
+    grid = {k: (None if v is None or v != v else v) for k, v in row.items() if k != "geometry"}
+    grid["geometry"] = row.geometry
+    return {"grid": grid, "neighbours": grids[grids["code"] != code],
+            "regions": [{"code": c, "name": names.get(c)} for c in (code[:6], code[:9], code[:12])],
+            "people": people, "history": history}
+
+
+def extent_svg(geometry, neighbours: gpd.GeoDataFrame, metric_override=None, size=(460, 320)) -> str:
+    """Return an SVG drawing of a grid (filled) among its neighbours, true to shape in a metric CRS."""
+    metric = metric_crs_for(bounds=geometry.bounds, override=metric_override)
+    shape = gpd.GeoSeries([geometry], crs="EPSG:4326").to_crs(metric).iloc[0]
+    around = neighbours.to_crs(metric).geometry if len(neighbours) else gpd.GeoSeries([], crs=metric)
+    x0, y0, x1, y1 = shapely.buffer(shape, max(shape.length * 0.04, 20)).bounds
+    width, height = size
+    scale = min(width / (x1 - x0), height / (y1 - y0))
+
+    def path(geom) -> str:
+        parts = []
+        for poly in getattr(geom, "geoms", [geom]):
+            for ring in [poly.exterior, *poly.interiors]:
+                pts = " ".join(f"{(x - x0) * scale:.1f},{(y1 - y) * scale:.1f}" for x, y in ring.coords)
+                parts.append(f"M{pts}Z")
+        return " ".join(parts)
+
+    window = shapely.box(x0, y0, x1, y1)
+    others = "".join(f'<path d="{path(g)}" class="sg-neighbour"/>' for g in around if g.intersects(window))
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {(x1 - x0) * scale:.0f} {(y1 - y0) * scale:.0f}" '
+            f'class="sg-extent" role="img">{others}<path d="{path(shape)}" class="sg-this"/></svg>')
+
+
+def qr_svg(url: str) -> str:
+    """Return the QR code of ``url`` as inline SVG (no image request, prints sharp)."""
+    out = io.BytesIO()
+    segno.make(url, error="m").save(out, kind="svg", border=2, xmldecl=False, svgns=True, svgclass="sg-qr", omitsize=True)
+    return out.getvalue().decode()

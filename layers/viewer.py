@@ -1,0 +1,69 @@
+"""The viewer's own Leaflet layers as folium elements: grids by tile, layers fetched when switched on.
+
+The JavaScript behind them (``sanigrid.GridTiles``, ``sanigrid.remoteGeoJSON``) is the app's
+static ``viewer/viewer.js``; these classes only place it in a folium map, so the layer control,
+``show`` and the drawing order stay folium's.
+"""
+from __future__ import annotations
+
+from branca.element import Element, MacroElement
+from folium.map import Layer
+from folium.template import Template
+
+__all__ = ["GridTiles", "RemoteGeoJson", "ViewerSetup"]
+
+
+class GridTiles(Layer):
+    """Grids coloured by staffing status, fetched per web-map tile from ``url`` ({key} = z/x/y)."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+            var {{ this.get_name() }} = new sanigrid.GridTiles({
+                url: {{ this.url|tojson }}, version: {{ this.version|tojson }},
+                minZoom: {{ this.min_zoom }}, maxZoom: {{ this.max_zoom }},
+                renderer: L.canvas({padding: 0.5, tolerance: 3})
+            });
+        {% endmacro %}
+    """)
+
+    def __init__(self, url: str, version, *, min_zoom: int, max_zoom: int, name: str | None = None):
+        super().__init__(name=name, overlay=True)
+        self._name = "GridTiles"
+        self.url, self.version, self.min_zoom, self.max_zoom = url, str(version), min_zoom, max_zoom
+
+
+class RemoteGeoJson(Layer):
+    """A GeoJSON layer fetched from the app the first time it is switched on (off by default)."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+            var {{ this.get_name() }} = sanigrid.remoteGeoJSON({
+                url: {{ this.url|tojson }}, style: {{ this.style|tojson }}, label: {{ this.label|tojson }}
+            });
+        {% endmacro %}
+    """)
+
+    def __init__(self, url: str, style: dict, *, label: str | None = None, name: str | None = None):
+        super().__init__(name=name, overlay=True)
+        self._name = "RemoteGeoJson"
+        self.url, self.style, self.label = url, style, label
+
+
+class ViewerSetup(MacroElement):
+    """Legend, search box and click-to-locate on the map; ``grids`` is the GridTiles layer (or None)."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+            sanigrid.setup({{ this._parent.get_name() }}, {{ this.grids }});
+        {% endmacro %}
+    """)
+
+    def __init__(self, grids: GridTiles | None):
+        super().__init__()
+        self._name = "ViewerSetup"
+        self.grids = grids.get_name() if grids is not None else "null"
+
+
+def script_tag(src: str) -> Element:
+    """Return a <script src> element for a map's header (the app's own static files only)."""
+    return Element(f'<script src="{src}"></script>')

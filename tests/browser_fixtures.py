@@ -1,0 +1,122 @@
+"""Browser-test fixtures: the app served on a free local port, Debian's Chromium through Playwright.
+
+Every request a page makes is recorded, and anything outside the app's origin is refused (the
+intranet has no internet), so a test can assert that no page ever asks for a CDN.
+"""
+from __future__ import annotations
+
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+
+
+class LiveServer:
+    """A threaded werkzeug server of ``app`` on 127.0.0.1 and a free port."""
+
+    def __init__(self, app):
+        from werkzeug.serving import make_server
+        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self):
+        self.server.shutdown()
+        self.thread.join(5)
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    """Debian's chromium (installed by `make test`), never a browser downloaded by Playwright.
+
+    Module-scoped: each test module imports these fixtures, and two Playwright instances
+    cannot run at once; a module's browser closes before the next module's starts.
+    """
+    from playwright.sync_api import sync_playwright
+    executable = shutil.which("chromium")
+    if executable is None:
+        pytest.fail("Debian chromium is not installed: run `make system-deps`")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def live(loaded):
+    server = LiveServer(loaded)
+    yield server
+    server.stop()
+
+
+class RecordedPage:
+    """A page that records every request and refuses those outside ``origin``."""
+
+    def __init__(self, browser, origin: str, viewport=(1280, 800)):
+        self.origin = origin
+        self.requests: list[str] = []
+        self.outside: list[str] = []
+        self.context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]},
+                                           locale="zh-CN", service_workers="block")
+        self.context.route("**/*", self._route)
+        self.page = self.context.new_page()
+        self.page.on("request", lambda request: self.requests.append(request.url))
+        self.errors: list[str] = []
+        self.page.on("pageerror", lambda exc: self.errors.append(str(exc)))
+
+    def _route(self, route):
+        url = route.request.url
+        if url.startswith(self.origin + "/") or url.startswith("data:") or url.startswith("blob:"):
+            return route.continue_()
+        self.outside.append(url)
+        return route.abort("internetdisconnected")
+
+    def screenshot(self, name: str):
+        ARTIFACTS.mkdir(exist_ok=True)
+        self.page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+
+    def close(self):
+        self.context.close()
+
+
+@pytest.fixture
+def browse(chromium, live):
+    """Open pages of the live app: ``browse("/")`` → RecordedPage after load; asserts no outside request."""
+    opened = []
+
+    def open_page(path: str, **kwargs) -> RecordedPage:
+        recorded = RecordedPage(chromium, live.url, **kwargs)
+        opened.append(recorded)
+        recorded.page.goto(live.url + path)
+        return recorded
+
+    yield open_page
+    for recorded in opened:
+        outside = [u for u in recorded.requests if not u.startswith(live.url + "/") and not u.startswith("data:")]
+        recorded.close()
+        assert not outside, f"requests outside the app's origin: {outside}"
+        assert not recorded.errors, f"script errors on the page: {recorded.errors}"
+
+
+@pytest.fixture
+def staffed(loaded, engine, tmp_path):
+    """The tiny city with grid 001 fully staffed and 002 with one cleaner (test_people_and_locate's file)."""
+    from gis_app.imports import import_file
+    from test_people_and_locate import people_csv
+    import_file(engine, loaded.config, "people", people_csv(tmp_path))
+    return loaded
+
+
+def screen_point(page, lon: float, lat: float) -> tuple[float, float]:
+    """Return the page coordinates of a lon/lat on the viewer's map."""
+    return page.evaluate("""([lon, lat]) => {
+        const p = sanigrid.map.latLngToContainerPoint([lat, lon]);
+        const box = sanigrid.map.getContainer().getBoundingClientRect();
+        return [box.left + p.x, box.top + p.y];
+    }""", [lon, lat])
