@@ -27,6 +27,7 @@ DEFAULTS = {
     "SANIGRID_MAX_IMPORT_BYTES": 100 * 1024 * 1024,
     "SANIGRID_PUBLIC_READS": True,           # API reads without a token; false: a viewer token at least
     "SANIGRID_API_MAX_BODY_BYTES": 1024 * 1024,  # JSON bodies of API writes (imports use the limit above)
+    "SANIGRID_DATABASE_REPLICA_URL": None,   # a PostgreSQL streaming replica for GET requests; none: primary
 }
 # Settings read from the environment, with the type each one converts to.
 ENV_SETTINGS = {
@@ -41,6 +42,7 @@ ENV_SETTINGS = {
     "SANIGRID_MAX_IMPORT_BYTES": int,
     "SANIGRID_PUBLIC_READS": flag,
     "SANIGRID_API_MAX_BODY_BYTES": int,
+    "SANIGRID_DATABASE_REPLICA_URL": str,
 }
 
 
