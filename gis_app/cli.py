@@ -202,6 +202,53 @@ def gaps(ctx: _App, district, street, community, regions_file, grids_file, code_
     click.echo(text if text is not None else f"gaps: {len(result.report.findings)} findings written to {output}")
 
 
+@cli.command()
+@click.option("--reports", "folder", required=True, type=click.Path(file_okay=False),
+              help="folder of monthly GeoParquet report files (reports-YYYY-MM.parquet)")
+@click.option("--scheduler", help="run on this dask.distributed scheduler (e.g. tcp://10.0.0.5:8786)")
+@click.option("--local-workers", type=click.IntRange(1, 256), help="run on a dask LocalCluster of N processes")
+@click.option("--z", "z", default=2.0, show_default=True, type=click.FloatRange(0, 100),
+              help="standard deviations above the month's mean")
+@click.option("--min-reports", default=5, show_default=True, type=click.IntRange(1, 10**9))
+@click.option("--format", "fmt", default="table", show_default=True, type=click.Choice(["table", "csv", "json"]))
+@pass_app
+def hotspots(ctx: _App, folder, scheduler, local_workers, z, min_reports, fmt):
+    """Flag hotspot grid-months in a year (or years) of problem reports, in one process or on dask."""
+    from .register import grid_index
+    from .textable import render_table
+    if scheduler and local_workers:
+        raise click.UsageError("give at most one of --scheduler, --local-workers")
+    index = grid_index(ctx.engine)
+    if not len(index):
+        _fail(SanigridError("the register has no grids: import grids first"))
+    try:
+        table = _hotspots(index, folder, scheduler, local_workers, z, min_reports)
+    except (OSError, ValueError) as exc:  # missing folder, unreadable or malformed Parquet
+        _fail(SanigridError(f"cannot read the reports in {folder}: {exc}"))
+    if fmt == "json":
+        click.echo(table.to_json(orient="records", force_ascii=False))
+    elif fmt == "csv":
+        click.echo(table.to_csv(index=False), nl=False)
+    else:
+        click.echo(render_table(["网格编码", "月份", "报告数", "当月平均", "z"],
+                                [[r.grid, r.month, r.reports, f"{r.mean:.2f}", f"{r.z:.2f}"]
+                                 for r in table.itertuples()]))
+
+
+def _hotspots(index, folder, scheduler, local_workers, z, min_reports):
+    from grids.hotspots import hotspots_of, read_reports
+    if not (scheduler or local_workers):
+        return hotspots_of(index, read_reports(folder), z, min_reports)
+    from distributed import Client, LocalCluster
+    from grids.distributed import hotspots_on_cluster
+    if scheduler:
+        with Client(scheduler) as client:
+            return hotspots_on_cluster(client, index, folder, z, min_reports)
+    with LocalCluster(n_workers=local_workers, threads_per_worker=1, dashboard_address=None) as cluster, \
+            Client(cluster) as client:
+        return hotspots_on_cluster(client, index, folder, z, min_reports)
+
+
 @cli.group()
 def token():
     """Create, list and revoke API tokens."""
