@@ -280,7 +280,8 @@ def run(url: str, args) -> dict:
     conn = psycopg.connect(url, autocommit=True, options=OPTIONS)
     # Retention: the oldest month leaves, in one statement each.
     start = time.perf_counter()
-    deleted = conn.execute("DELETE FROM inspections_flat WHERE at < %s", (midnight(months(FIRST_MONTH, 2)[1]),)).rowcount
+    second_month = midnight(months(FIRST_MONTH, 2)[1])
+    deleted = conn.execute("DELETE FROM inspections_flat WHERE at < %s", (second_month,)).rowcount
     t_delete = time.perf_counter() - start
     start = time.perf_counter()
     with conn.transaction():

@@ -21,6 +21,7 @@ LOCATE = ("SELECT code FROM grids_p WHERE {city} end_date IS NULL AND "
           "ST_Contains(geom, ST_SetSRID(ST_MakePoint(%s, %s), 4326)) ORDER BY code LIMIT 1")
 COLUMNS = ("city, code, community, name, type, households, population, geom, minx, miny, maxx, maxy, area_m2, "
            "version, start_date, updated_at, updated_by")
+INSERT = f"INSERT INTO grids_p ({COLUMNS}) VALUES ({', '.join(['%s'] * 17)})"
 
 
 def _row(code: str, x: float, y: float) -> tuple:
@@ -54,7 +55,8 @@ def db(pg_url):
 
 
 def test_each_grid_lands_in_its_city_partition(db):
-    rows = db.execute("SELECT tableoid::regclass::text, city, count(*) FROM grids_p GROUP BY 1, 2 ORDER BY 1").fetchall()
+    rows = db.execute("SELECT tableoid::regclass::text, city, count(*) FROM grids_p GROUP BY 1, 2 ORDER BY 1")
+    rows = rows.fetchall()
     assert rows == [(f"grids_p_{c}", c, 10) for c in CITIES]
 
 
@@ -75,16 +77,16 @@ def test_a_one_city_query_reads_one_partition_and_gets_the_same_answer(db):
 
 def test_the_keys_refuse_what_does_not_fit(db):
     with pytest.raises(psycopg.errors.CheckViolation, match="no partition"):  # a city without a partition
-        db.execute(f"INSERT INTO grids_p ({COLUMNS}) VALUES ({', '.join(['%s'] * 17)})",
+        db.execute(INSERT,
                    _row("450901001001001", 110.0, 24.0))
     with pytest.raises(psycopg.errors.CheckViolation):  # city and code disagree
-        db.execute(f"INSERT INTO grids_p ({COLUMNS}) VALUES ({', '.join(['%s'] * 17)})",
+        db.execute(INSERT,
                    ("4501", *_row("450201001001099", 109.0, 24.0)[1:]))
     with pytest.raises(psycopg.errors.UniqueViolation):  # (city, code) keeps codes unique
-        db.execute(f"INSERT INTO grids_p ({COLUMNS}) VALUES ({', '.join(['%s'] * 17)})",
+        db.execute(INSERT,
                    _row("450101001001001", 108.5, 24.5))
     db.execute(city_partition_ddl("4509", "grids_p")[0])  # a new city: its partition first, then its grids
-    db.execute(f"INSERT INTO grids_p ({COLUMNS}) VALUES ({', '.join(['%s'] * 17)})", _row("450901001001001", 110.0, 24.0))
+    db.execute(INSERT, _row("450901001001001", 110.0, 24.0))
     assert db.execute("SELECT tableoid::regclass::text FROM grids_p WHERE code = '450901001001001'").fetchone() \
         == ("grids_p_4509",)
 
