@@ -64,31 +64,65 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+SLOT_PREFIX = "sanigrid_test_replica_"
+
+
+def drop_slot(name: str) -> None:
+    _primary_sql(f"SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots "
+                 f"WHERE slot_name = '{name}' AND NOT active")
+
+
+def drop_stale_slots() -> None:
+    """Drop inactive slots an interrupted earlier run left: a slot keeps the primary's WAL forever."""
+    for (name,) in _primary_sql(f"SELECT slot_name FROM pg_replication_slots WHERE slot_name LIKE '{SLOT_PREFIX}%' "
+                                "AND NOT active"):
+        drop_slot(name)
+
+
+def base_backup(primary, data: Path, slot: str, attempts: int = 3) -> None:
+    """``pg_basebackup -R`` of the primary into ``data`` through a new physical replication slot.
+
+    The slot keeps the WAL the standby still needs: without it a busy primary (other sessions
+    creating and dropping databases write about 1 GB of WAL a minute here) recycled that WAL
+    while the standby was starting. Retried: a checkpoint forced meanwhile can end an attempt
+    ("terminating process … to release replication slot").
+    """
+    argv = _as_postgres(_bin("pg_basebackup"), "-h", primary.host or "127.0.0.1", "-p", str(primary.port or 5432),
+                        "-U", primary.username or "postgres", "-D", str(data), "-R", "-X", "stream", "-c", "fast",
+                        "-C", "-S", slot)
+    for attempt in range(attempts):
+        done = subprocess.run(argv, capture_output=True, timeout=600)
+        if done.returncode == 0:
+            return
+        shutil.rmtree(data, ignore_errors=True)
+        drop_slot(slot)
+    pytest.fail(f"pg_basebackup failed {attempts} times: {done.stderr.decode(errors='replace')}")
+
+
 @pytest.fixture(scope="module")
 def replica_port():
     """A hot standby of the primary at 127.0.0.1:5432, streaming, on a free port; removed afterwards."""
     allow_replication_connections()
+    drop_stale_slots()
     primary = make_url(POSTGRES_URL)
     folder = Path(tempfile.mkdtemp(prefix="sanigrid-replica-"))
-    data, port = folder / "data", _free_port()
+    data, port, slot = folder / "data", _free_port(), f"{SLOT_PREFIX}{os.getpid()}"
     if os.geteuid() == 0:
         shutil.chown(folder, "postgres", "postgres")
     try:
-        subprocess.run(_as_postgres(_bin("pg_basebackup"), "-h", primary.host or "127.0.0.1",
-                                    "-p", str(primary.port or 5432), "-U", primary.username or "postgres",
-                                    "-D", str(data), "-R", "-X", "stream", "-c", "fast"),
-                       check=True, capture_output=True, timeout=600)
+        base_backup(primary, data, slot)
         # The Debian cluster keeps its configuration in /etc: the copy needs one of its own.
+        # max_connections and the like may not be lower than the primary's: left at the defaults.
+        # fsync off: a throwaway standby, and its start skips syncing the whole copy (40 s here).
         conf = {"port": port, "listen_addresses": "'127.0.0.1'", "unix_socket_directories": f"'{folder}'",
-                "hot_standby": "on"}  # max_connections etc. may not be lower than the primary's: defaults
-
+                "hot_standby": "on", "fsync": "off"}
         for name, body in (("postgresql.conf", "".join(f"{k} = {v}\n" for k, v in conf.items())),
                            ("pg_hba.conf", "local all all trust\nhost all all 127.0.0.1/32 trust\n"),
                            ("pg_ident.conf", "")):
             subprocess.run(_as_postgres("tee", str(data / name)), input=body.encode(), check=True,
                            capture_output=True)
         started = subprocess.run(_as_postgres(_bin("pg_ctl"), "-D", str(data), "-l", str(folder / "log"), "-w",
-                                              "-t", "120", "start"), capture_output=True, timeout=180)
+                                              "-t", "300", "start"), capture_output=True, timeout=360)
         if started.returncode:
             log = (folder / "log").read_text(errors="replace") if (folder / "log").exists() else ""
             pytest.fail(f"the replica did not start: {started.stderr.decode(errors='replace')}\n{log}")
@@ -98,6 +132,7 @@ def replica_port():
             subprocess.run(_as_postgres(_bin("pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"),
                            capture_output=True, timeout=120)
         shutil.rmtree(folder, ignore_errors=True)
+        drop_slot(slot)
 
 
 def wait_for_replay(primary, replica, timeout: float = 60.0) -> None:
