@@ -45,7 +45,7 @@ from gis_app import create_app  # noqa: E402
 from gis_app.api.grid_query import grid_page  # noqa: E402
 from gis_app.errors import NotFound  # noqa: E402
 from gis_app.gap_report import register_gaps  # noqa: E402
-from gis_app.register import locate, locate_many  # noqa: E402
+from gis_app.register import LOCATE_SQL, locate, locate_many  # noqa: E402
 from gis_app.storage import upgrade  # noqa: E402
 
 SERVER = "postgresql://postgres@127.0.0.1:5432"
@@ -56,17 +56,7 @@ COLS = 25                                 # communities per row of the city
 SCREEN = (1280, 800)                      # pixels of one screen of the map viewer
 ZOOMS = (13, 15, 17)
 
-LOCATE_BARE = """
-SELECT g.code, g.name, g.type, g.households,
-       (SELECT name FROM regions WHERE code = substr(g.code, 1, 12)),
-       (SELECT name FROM regions WHERE code = substr(g.code, 1, 9)),
-       (SELECT name FROM regions WHERE code = substr(g.code, 1, 6)),
-       (SELECT json_agg(json_build_array(r.role, p.name, p.phone, b.name, b.phone) ORDER BY r.role, p.phone)
-          FROM roles r JOIN people p ON p.id = r.person_id LEFT JOIN people b ON b.id = r.backup_id
-         WHERE r.grid = g.code)
-  FROM grids g
- WHERE g.end_date IS NULL AND ST_Contains(g.geom, ST_SetSRID(ST_MakePoint(%s, %s), 4326))
- ORDER BY g.code LIMIT 1"""
+LOCATE_BARE = LOCATE_SQL  # the product's one query, run bare on a plain psycopg connection
 
 FEATURES_BARE = """
 SELECT json_build_object('type', 'FeatureCollection', 'features', coalesce(json_agg(json_build_object(
@@ -75,7 +65,7 @@ SELECT json_build_object('type', 'FeatureCollection', 'features', coalesce(json_
              'street', substr(code, 1, 9), 'district', substr(code, 1, 6), 'type', type,
              'households', households, 'population', population, 'sign_lon', sign_lon, 'sign_lat', sign_lat,
              'area_m2', area_m2, 'version', version, 'start_date', start_date),
-         'geometry', ST_AsGeoJSON({geom}, 15)::json) ORDER BY code), '[]'::json))::text
+         'geometry', ST_AsGeoJSON({geom}, 9)::json) ORDER BY code), '[]'::json))::text
   FROM grids
  WHERE end_date IS NULL AND ST_Intersects(geom, ST_MakeEnvelope(%s, %s, %s, %s, 4326))"""
 

@@ -8,6 +8,8 @@ dropped afterwards. Such tests are marked ``db``: ``make test`` runs them again 
 from __future__ import annotations
 
 import os
+import queue
+import threading
 import uuid
 from pathlib import Path
 
@@ -112,28 +114,83 @@ def drop_database(name: str) -> None:
     _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+class _Databases:
+    """Fresh databases cloned from the template ahead of need and dropped behind, on two threads.
+
+    CREATE DATABASE … TEMPLATE takes about 0.6 s and DROP DATABASE about 0.9 s here: done while
+    the tests run, the PostgreSQL pass waits on neither.
+    """
+
+    AHEAD = 2
+
+    def __init__(self, template: str):
+        self.template, self.ready, self.dropping = template, queue.Queue(self.AHEAD), queue.Queue()
+        self.stop = threading.Event()
+        self.threads = [threading.Thread(target=self._create, daemon=True),
+                        threading.Thread(target=self._drop, daemon=True)]
+        for thread in self.threads:
+            thread.start()
+
+    def _create(self):
+        while not self.stop.is_set():
+            name = f"sanigrid_test_{uuid.uuid4().hex[:12]}"
+            try:
+                _admin(f'CREATE DATABASE "{name}" TEMPLATE "{self.template}"')
+            except Exception as exc:  # handed to the test that takes it, which fails with it
+                self.ready.put(exc)
+                return
+            self.ready.put(name)
+
+    def _drop(self):
+        while (name := self.dropping.get()) is not None:
+            drop_database(name)
+
+    def take(self) -> str:
+        name = self.ready.get(timeout=120)
+        if isinstance(name, Exception):
+            raise name
+        return name
+
+    def close(self):
+        self.stop.set()
+        while self.threads[0].is_alive() or not self.ready.empty():
+            try:
+                name = self.ready.get(timeout=0.1)
+            except queue.Empty:
+                continue
+            if isinstance(name, str):
+                self.dropping.put(name)
+        self.dropping.put(None)
+        self.threads[1].join()
+
+
 @pytest.fixture(scope="session")
-def pg_template():
-    """A database with PostGIS and the schema at head, the template of every test's database."""
+def pg_databases():
+    """A database with PostGIS and the schema at head: the template every test's database is cloned from."""
     from gis_app.storage import engine_for, upgrade
-    name = f"sanigrid_tpl_{uuid.uuid4().hex[:12]}"
-    _admin(f'CREATE DATABASE "{name}"')
+    template = f"sanigrid_tpl_{uuid.uuid4().hex[:12]}"
+    _admin(f'CREATE DATABASE "{template}"')
     try:
-        upgrade(_database_url(name))  # migration 0003 creates the postgis extension
-        engine_for(_database_url(name)).dispose()  # a template must have no connections
-        yield name
+        upgrade(_database_url(template))  # migration 0003 creates the postgis extension
+        engine_for(_database_url(template)).dispose()  # a template must have no connections
+        databases = _Databases(template)
+        try:
+            yield databases
+        finally:
+            databases.close()
     finally:
-        drop_database(name)
+        drop_database(template)
 
 
 @pytest.fixture
 def pg_url(request):
     """A fresh PostgreSQL database of its own for one test (from the template), dropped afterwards."""
-    template = request.getfixturevalue("pg_template")
-    name = f"sanigrid_test_{uuid.uuid4().hex[:12]}"
-    _admin(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    databases = request.getfixturevalue("pg_databases")
+    name = databases.take()
     yield _database_url(name)
-    drop_database(name)
+    from gis_app.storage import engine_for
+    engine_for(_database_url(name)).dispose()
+    databases.dropping.put(name)
 
 
 @pytest.fixture

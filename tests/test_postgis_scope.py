@@ -29,3 +29,28 @@ def test_a_community_report_counts_a_persons_grids_in_other_communities(loaded, 
     assert any("兼任4个网格" in m for m in table.iloc[0]["messages"])
     gaps = register_gaps(engine, loaded.config, OTHER).report.findings
     assert any("兼任4个网格" in str(d) for d in gaps["detail"])
+
+
+def test_list_geometries_are_the_stored_ones_and_simplify_keeps_within_its_tolerance(app, engine, tmp_path,
+                                                                                     client):
+    """The grid list (bbox/simplify in SQL on PostGIS, shapely on SQLite) gives the same shapes."""
+    import shapely
+    from shapely.geometry import shape
+    from conftest import METRIC, tiny_regions
+    from grids.crs import to_metric as to_metric_crs
+    from gis_app.imports import import_file
+    wiggly = shapely.segmentize(box(X0, Y0 + 150, X0 + 200, Y0 + 300), 2.0)  # 400 vertices on a 200x150 m box
+    regions, grids = tmp_path / "regions.geojson", tmp_path / "grids.geojson"
+    regions.write_bytes(feature_collection(tiny_regions()))
+    grids.write_bytes(feature_collection([feature(
+        {"code": f"{COMMUNITY}001", "name": "密点网格", "households": 10, "population": 30, "type": "residential"},
+        wiggly)]))
+    import_file(engine, app.config, "regions", regions)
+    import_file(engine, app.config, "grids", grids)
+    stored = shape(client.get(f"/api/v1/grids/{COMMUNITY}001").get_json()["geometry"])
+    listed = shape(client.get("/api/v1/grids?bbox=-180,-90,180,90").get_json()["features"][0]["geometry"])
+    assert listed.equals_exact(stored, 1e-9) and len(stored.exterior.coords) > 300
+    simple = shape(client.get("/api/v1/grids?simplify=20").get_json()["features"][0]["geometry"])
+    to_metric = lambda g: to_metric_crs([g], METRIC)[0]  # noqa: E731
+    assert len(simple.exterior.coords) < 20 and simple.is_valid
+    assert shapely.hausdorff_distance(to_metric(simple), to_metric(stored)) <= 20

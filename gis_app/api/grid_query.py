@@ -18,7 +18,7 @@ from ..errors import NotFound, ValidationFailed
 from ..register import staffing_report
 from ..storage import repository as repo
 from ..storage import on_postgis, session_scope
-from ..storage.geometry import SRID, WKBGeometry
+from ..storage.geometry import SRID
 from ..storage.schema import Grid
 
 __all__ = ["grid_page", "grid_feature", "history", "page_etag", "METRES_PER_DEGREE"]
@@ -36,11 +36,14 @@ def _bbox(text: str) -> tuple[float, ...]:
 
 
 def _geometry_column(q: dict, postgis: bool):
-    """The geometry to select: simplified in SQL on PostGIS (same tolerance as shapely's path)."""
-    if postgis and q.get("simplify"):
-        return func.ST_SimplifyPreserveTopology(Grid.geom, q["simplify"] / METRES_PER_DEGREE,
-                                                type_=WKBGeometry).label("geom")
-    return Grid.geom
+    """The geometry to select: on PostGIS already simplified (same tolerance as shapely's path) and
+    as GeoJSON text (9 decimals: the register keeps 1e-7°), so no geometry passes through Python."""
+    if not postgis:
+        return Grid.geom
+    geom = Grid.geom.expression
+    if q.get("simplify"):
+        geom = func.ST_SimplifyPreserveTopology(geom, q["simplify"] / METRES_PER_DEGREE)
+    return func.ST_AsGeoJSON(geom, 9).label("geom")
 
 
 def _statement(q: dict, under: str | None, postgis: bool = False):
@@ -80,7 +83,7 @@ def _rows(engine, settings, q: dict):
             codes = session.scalars(select(stmt.subquery().c.code)).all()
             keep = sorted(set(codes) & set(wanted))[: q["limit"] + 1]
             stmt = stmt.where(Grid.code.in_(keep or [""]))
-        rows = session.execute(stmt.limit(q["limit"] + 1)).all()
+        rows = session.connection().execute(stmt.limit(q["limit"] + 1)).all()  # Core rows: no ORM cost
     if q.get("bbox") and not postgis:
         x0, y0, x1, y1 = _bbox(q["bbox"])
         hits = shapely.intersects(shapely.from_wkb([r.geom for r in rows]), shapely.box(x0, y0, x1, y1)) if rows else []
@@ -96,8 +99,10 @@ def _properties(row) -> dict:
     return {**(row.attrs or {}), **props}
 
 
-def _geometries(rows, simplify: float | None) -> list:
-    """GeoJSON fragments of the rows' geometries; ``simplify`` (metres) when SQL has not done it."""
+def _geometries(rows, simplify: float | None, postgis: bool = False) -> list:
+    """GeoJSON fragments of the rows' geometries (WKB on SQLite, GeoJSON text from PostGIS)."""
+    if postgis:
+        return [orjson.Fragment(r.geom) for r in rows]
     geoms = shapely.from_wkb([r.geom for r in rows])
     if simplify:
         geoms = shapely.simplify(geoms, simplify / METRES_PER_DEGREE, preserve_topology=True)
@@ -116,7 +121,7 @@ def grid_page(engine, settings, q: dict) -> dict:
     rows = _rows(engine, settings, q)
     more = len(rows) > q["limit"]
     rows = rows[: q["limit"]]
-    geoms = _geometries(rows, None if on_postgis(engine) else q.get("simplify")) if rows else []
+    geoms = _geometries(rows, q.get("simplify"), on_postgis(engine)) if rows else []
     features = [{"type": "Feature", "id": r.code, "properties": _properties(r), "geometry": g}
                 for r, g in zip(rows, geoms)]
     return {"features": features, "next_cursor": rows[-1].code if more else None}
