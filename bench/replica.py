@@ -142,7 +142,7 @@ def run(primary, replica, sa_url, sa_replica, args) -> dict:
         name = on_replica.get(f"/api/v1/grids/{code}").get_json()["properties"]["name"]
         after.append(time.perf_counter() - t0)
         stale += name != f"第{i}次"
-        from_primary += app.extensions["sanigrid.routing"]._pending is not None  # still behind: read the primary
+        from_primary += app.extensions["sanigrid.routing"].behind  # the GET read the primary
     out["get_after_own_patch"] = {"p50_ms": pct(after, 50), "stale_reads": stale, "of": 50,
                                   "served_by_primary": from_primary, "same_get_no_write_p50_ms": pct(plain, 50)}
     print("GET after own PATCH", out["get_after_own_patch"], flush=True)

@@ -225,6 +225,7 @@ def test_get_reads_the_replica_writes_go_to_the_primary_and_a_writer_reads_its_o
     assert res.status_code == 200 and res.get_json()["properties"]["name"] == "乙"
     # Read-your-writes: the replica has not replayed this app's write, so its next GET reads the primary.
     assert _name(reader)[0] == "乙"
+    assert app.extensions["sanigrid.routing"].behind
     with replica.connect() as conn:
         assert conn.execute(text("SELECT name FROM grids WHERE code = :c"), {"c": GRID}).scalar() == name
 
@@ -232,7 +233,7 @@ def test_get_reads_the_replica_writes_go_to_the_primary_and_a_writer_reads_its_o
     wait_for_replay(primary, replica)
     with replica.connect() as conn:
         assert conn.execute(text("SELECT name FROM grids WHERE code = :c"), {"c": GRID}).scalar() == "乙"
-    assert _name(reader)[0] == "乙"
+    assert _name(reader)[0] == "乙" and not app.extensions["sanigrid.routing"].behind
     with app.test_request_context(f"/api/v1/grids/{GRID}", method="GET"):
         assert read_engine() is replica  # caught up: back on the replica
 

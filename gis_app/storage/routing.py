@@ -29,6 +29,11 @@ class ReadRouting:
         self._lock = threading.Lock()
         self._pending: str | None = None  # primary LSN of this process's last write not yet seen replayed
 
+    @property
+    def behind(self) -> bool:
+        """Whether this process's last write has not been seen replayed yet (GETs read the primary)."""
+        return self._pending is not None
+
     def note_write(self) -> None:
         """Remember where the primary's WAL is now: every commit so far lies before it."""
         lsn = fetch_raw(self.primary, "SELECT pg_current_wal_insert_lsn()::text")[0][0]
