@@ -37,7 +37,9 @@ test: install system-deps
 	SANIGRID_TEST_BACKEND=postgresql $(PY) -m pytest -q -m "db or postgresql"
 
 bench: install
+	$(PY) -m pip install --quiet -e '.[test,bench]'
 	$(PY) bench/register.py
+	$(PY) bench/assignment.py
 
 clean:
 	rm -rf $(VENV) instance build *.egg-info

@@ -42,4 +42,6 @@ def create_app(config: dict | None = None) -> Flask:
     init_api(app)
     from .views import gaps
     app.register_blueprint(gaps.bp)
+    from .ogc import init_ogc
+    init_ogc(app)
     return app

@@ -202,6 +202,120 @@ def gaps(ctx: _App, district, street, community, regions_file, grids_file, code_
     click.echo(text if text is not None else f"gaps: {len(result.report.findings)} findings written to {output}")
 
 
+@cli.command("assign-grids")
+@click.option("--community", required=True, help="12-digit code of the community to tile")
+@click.option("--buildings", type=click.Path(dir_okay=False),
+              help="building footprints or address points (default: today's grids' households)")
+@click.option("--roads", type=click.Path(dir_okay=False), help="roads (and rivers) grid edges should follow")
+@click.option("--households-field", help="field holding each building's households (default: households, "
+                                         "else an estimate from footprint area × floors)")
+@click.option("--min-households", default=300, show_default=True, type=click.IntRange(1))
+@click.option("--max-households", default=500, show_default=True, type=click.IntRange(1))
+@click.option("--crs", help="the files' CRS when they do not say: EPSG:n, gcj02 or bd09")
+@click.option("--encoding", help="text encoding of a Shapefile DBF or CSV, e.g. gbk")
+@click.option("--seed", default=0, show_default=True, type=int, help="random seed of the search")
+@click.option("--dry-run", is_flag=True, help="write the proposal and its diff to -o; change nothing")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="write the proposal as GeoJSON")
+@click.option("--format", "fmt", default="table", show_default=True, type=click.Choice(["table", "json"]))
+@pass_app
+def assign_grids_(ctx: _App, community, buildings, roads, households_field, min_households, max_households, crs,
+                  encoding, seed, dry_run, output, fmt):
+    """Draw grids that tile a community with balanced households (网格划分)."""
+    from grids.assign import Bounds
+    from .assignment import assign_grids, write_proposal
+    if min_households > max_households:
+        raise click.UsageError("--min-households must not exceed --max-households")
+    if dry_run and not output:
+        raise click.UsageError("--dry-run writes the proposal: give -o FILE")
+    try:
+        proposal = assign_grids(ctx.engine, ctx.settings, community, bounds=Bounds(min_households, max_households),
+                                buildings=buildings, roads=roads, households_field=households_field, crs=crs,
+                                encoding=encoding, dry_run=dry_run, seed=seed)
+        if output:
+            write_proposal(proposal, output)
+    except SanigridError as exc:
+        _fail(exc)
+    click.echo(_render_grid_proposal(proposal, fmt))
+
+
+def _render_grid_proposal(proposal, fmt) -> str:
+    from .textable import render_table
+    report = proposal.report
+    if fmt == "json":
+        return json.dumps({"report": report, "diff": proposal.diff.to_dict("records"), "retired": proposal.retired,
+                           "notes": proposal.notes,
+                           "import": proposal.imported.as_dict() if proposal.imported else None},
+                          ensure_ascii=False, indent=1, default=int)
+    lines = [f"note: {n}" for n in proposal.notes]
+    lines.append(f"网格 grids: {report['grids']} (within bounds {report['within_bounds']}); households per grid "
+                 f"min {report['households_min']} max {report['households_max']} CV {report['households_cv']}; "
+                 f"mean Polsby-Popper {report['polsby_popper_mean']}")
+    grids = proposal.grids.set_index("code")
+    lines.append(render_table(["网格编码", "变更", "户数", "迁入户数", "紧凑度PP", "说明"],
+                              [[d.code, d.change, d.households, d.households_moved_in,
+                                grids.at[d.code, "polsby_popper"] if d.code in grids.index else "",
+                                grids.at[d.code, "bounds_reason"] if d.code in grids.index else ""]
+                               for d in proposal.diff.itertuples()]))
+    if proposal.imported:
+        lines += [f"note: {n}" for n in proposal.imported.notes] + [proposal.imported.summary()]
+    else:
+        lines.append("dry run: nothing written")
+    return "\n".join(lines)
+
+
+@cli.command("assign-staff")
+@click.option("--district")
+@click.option("--street")
+@click.option("--community")
+@click.option("--people", "people_file", required=True, type=click.Path(dir_okay=False),
+              help="roster CSV/xlsx: phone, name, kinds, lon, lat, capacity")
+@click.option("--max-grids-per-person", type=click.IntRange(1),
+              help="posts one person may hold (default: SANIGRID_MAX_GRIDS_PER_PERSON)")
+@click.option("--encoding", help="text encoding of the CSV, e.g. gbk")
+@click.option("--dry-run", is_flag=True, help="report the plan and its shortfalls; write nothing")
+@click.option("--format", "fmt", default="table", show_default=True, type=click.Choice(["table", "json", "csv"]))
+@pass_app
+def assign_staff_(ctx: _App, district, street, community, people_file, max_grids_per_person, encoding, dry_run,
+                  fmt):
+    """Staff grids by the rules with an exact min-cost flow (leader, cleaners A/B, the five kinds)."""
+    from .assignment import assign_staff_to_grids
+    given = [c for c in (district, street, community) if c]
+    if len(given) > 1:
+        raise click.UsageError("give at most one of --district, --street, --community")
+    limit = max_grids_per_person or int(ctx.settings["SANIGRID_MAX_GRIDS_PER_PERSON"])
+    try:
+        proposal = assign_staff_to_grids(ctx.engine, ctx.settings, given[0] if given else None, people_file,
+                                         max_grids_per_person=limit, encoding=encoding, dry_run=dry_run)
+    except SanigridError as exc:
+        _fail(exc)
+    click.echo(_render_staff_proposal(proposal, fmt))
+
+
+def _render_staff_proposal(proposal, fmt) -> str:
+    from grids.roles import ROLE_LABELS
+    from .textable import render_table
+    if fmt == "json":
+        return json.dumps({"figures": proposal.figures, "roles": proposal.roles.to_dict("records"),
+                           "shortfalls": proposal.shortfalls.to_dict("records"),
+                           "import": proposal.imported.as_dict() if proposal.imported else None},
+                          ensure_ascii=False, indent=1, default=int)
+    if fmt == "csv":
+        out = io.StringIO()
+        proposal.roles.to_csv(out, index=False)
+        return out.getvalue()
+    f = proposal.figures
+    lines = [f"posts {f['posts']}, filled {f['filled']}, kept from today {f['kept']} of {f['kept_before']}, "
+             f"people used {f['people_used']} of {f['people']}, total travel {f['distance_m_total'] / 1000:.1f} km"]
+    if len(proposal.shortfalls):
+        lines.append(render_table(["网格编码", "岗位", "需", "已配"],
+                                  [[s.grid, ROLE_LABELS[s.role], s.needed, s.filled]
+                                   for s in proposal.shortfalls.itertuples()]))
+    else:
+        lines.append("no shortfall: every post is filled")
+    lines.append(proposal.imported.summary() if proposal.imported else "dry run: nothing written")
+    return "\n".join(lines)
+
+
 @cli.command()
 @click.option("--reports", "folder", required=True, type=click.Path(file_okay=False),
               help="folder of monthly GeoParquet report files (reports-YYYY-MM.parquet)")

@@ -60,11 +60,13 @@ def _logged(engine, by, layer, source, dry_run, run) -> ImportReport:
 
 
 def import_frames(engine, settings: dict, layer: str, frame, *, by="cli", dry_run=False,
-                  on_write=None) -> ImportReport:
+                  on_write=None, retire=()) -> ImportReport:
     """Import an in-memory frame (regions/grids GeoDataFrame in EPSG:4326, people DataFrame).
 
     The same validation and transaction as a file import: used by the demo, scripts and the API
-    (``on_write`` as in :func:`import_file`).
+    (``on_write`` as in :func:`import_file`). ``retire`` (grids only): codes of active grids the
+    frame replaces: they are left out of the overlap check and retired in the same transaction
+    (a redraw by ``sanigrid assign-grids``).
     """
     def run():
         if layer == "people":
@@ -74,8 +76,9 @@ def import_frames(engine, settings: dict, layer: str, frame, *, by="cli", dry_ru
         codes = [p.get("code") for p in props]
         geoms, problems, notes = check_geometries(list(frame.geometry.array), codes)
         feats = Features(props, snap_to_register_grid(geoms, codes, problems), notes, problems)
-        importer = import_regions if layer == "regions" else import_grids
-        return importer(engine, settings, feats, dry_run, by, on_write)
+        if layer == "grids":
+            return import_grids(engine, settings, feats, dry_run, by, on_write, retire=retire)
+        return import_regions(engine, settings, feats, dry_run, by, on_write)
 
     if layer not in LAYERS:
         raise ValidationFailed(f"unknown layer {layer!r}; importable layers: {', '.join(LAYERS)}")

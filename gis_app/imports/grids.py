@@ -31,12 +31,14 @@ def metric_crs_or_refuse(settings, geoms, problems, notes):
         raise ValidationFailed(str(exc)) from None
 
 
-def import_grids(engine, settings, feats: Features, dry_run, by, on_write=None) -> ImportReport:
+def import_grids(engine, settings, feats: Features, dry_run, by, on_write=None, retire=()) -> ImportReport:
     records = make_records(feats, grid_record)
     feats.problems += duplicate_codes(records)
     communities = sorted({r["community"] for r in records if r.get("community")})
     with session_scope(engine) as session:
         context = _grid_context(session, communities, [r["code"] for r in records if r.get("code")])
+    retire = sorted(set(retire) - {r.get("code") for r in records})
+    context["siblings"] = [s[~s["code"].isin(retire)] for s in context["siblings"]]
     bad = {p.index for p in feats.problems}
     metric = metric_crs_or_refuse(settings, [r["geometry"] for r in records if r["geometry"] is not None and r["index"] not in bad],
                      feats.problems, feats.notes)
@@ -47,10 +49,15 @@ def import_grids(engine, settings, feats: Features, dry_run, by, on_write=None) 
     for rec, area in zip(records, areas):
         rec["area_m2"] = round(float(area), 2)
     report = ImportReport("grids", "", dry_run, notes=feats.notes)
+    if retire:
+        report.notes.append(f"{'would retire' if dry_run else 'retired'} {len(retire)} grid(s) replaced: "
+                            + ", ".join(retire))
     with session_scope(engine, write=not dry_run) as session:
         _grid_diff(session, records, report)
         if not dry_run:
             at = repo.now()
+            for code in retire:
+                repo.retire_grid(session, code, by, at)
             changed = [r for r in records if r["code"] not in report.unchanged]
             # A bar on a terminal, nothing when piped or under test (tqdm's disable=None).
             for rec in tqdm(changed, desc="writing grids", unit="grid", disable=None, leave=False):

@@ -15,7 +15,7 @@ from ..errors import ValidationFailed
 from .common import Features, refuse_if
 
 __all__ = ["GEOJSON_SUFFIXES", "PRECISION_DEG", "read_file_features", "read_features", "snap_to_register_grid",
-           "read_table_or_refuse"]
+           "read_table_or_refuse", "read_any_geometry"]
 
 GEOJSON_SUFFIXES = {".geojson", ".json"}
 PRECISION_DEG = 1e-7
@@ -52,6 +52,25 @@ def read_features(path, settings: dict, *, crs=None, encoding=None, make_valid=F
     feats = read_file_features(path, crs, encoding, make_valid, settings)
     refuse_if(feats.problems, feats.notes, Path(path).name)
     return feats.props, feats.geoms, feats.notes
+
+
+def read_any_geometry(path, settings: dict, *, crs=None, encoding=None):
+    """Read a vector file of any geometry type (points, lines, polygons) into EPSG:4326.
+
+    For inputs that are not register layers (buildings, roads): the same parsers, size limit
+    and CRS rules as an import, without the polygon checks. Returns ``(properties, geometries,
+    notes)``; a feature without a usable geometry has None.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ValidationFailed(f"file not found: {path}")
+    props, geoms, declared, notes, _ = _read_raw(path, encoding, settings)
+    source_crs = _source_crs(crs, declared, notes)
+    out = np.array([g if g is not None and not g.is_empty else None for g in geoms], dtype=object)
+    present = np.array([g is not None for g in out], dtype=bool)
+    if present.any():
+        out[present] = to_wgs84_geometries(out[present], source_crs)
+    return props, out, notes
 
 
 def snap_to_register_grid(geoms, codes, problems) -> np.ndarray:

@@ -16,12 +16,7 @@ def geojson_bytes(frame, layer) -> bytes:
     crs = frame.crs
     if not (crs.equals("EPSG:4326") or crs.to_epsg() == 4490):     # CGCS2000 is WGS 84 at this scale
         frame = frame.to_crs("EPSG:4326")
-    geoms = np.asarray(frame.geometry.values, dtype=object)
-    present = pd.notna(geoms)
-    geoms = geoms.copy()
-    if present.any():
-        rounded = shapely.transform(geoms[present], lambda c: np.round(c, GEOJSON_DECIMALS), include_z=None)
-        geoms[present] = shapely.orient_polygons(rounded, exterior_cw=False)
+    geoms = rfc7946_geometries(frame.geometry.values)
     columns = attribute_columns(frame)
     values = {c: column_values(frame, c) for c in columns}
     features = []
@@ -37,6 +32,16 @@ def geojson_bytes(frame, layer) -> bytes:
     collection["features"] = features
     return orjson.dumps(collection, default=_json_default,
                         option=orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS | orjson.OPT_APPEND_NEWLINE)
+
+
+def rfc7946_geometries(geoms) -> np.ndarray:
+    """Lon/lat geometries rounded to 7 decimals with counter-clockwise exteriors (None kept)."""
+    geoms = np.array(geoms, dtype=object)
+    present = pd.notna(geoms)
+    if present.any():
+        rounded = shapely.transform(geoms[present], lambda c: np.round(c, GEOJSON_DECIMALS), include_z=None)
+        geoms[present] = shapely.orient_polygons(rounded, exterior_cw=False)
+    return geoms
 
 
 def _json_default(value):

@@ -1,0 +1,17 @@
+"""OGC API – Features (read) under /ogc: regions, grids and gaps for QGIS and GDAL.
+
+Collections live in a registry (``gis_app.ogc.collections``); each built-in layer registers
+itself when its module is imported here.
+"""
+from __future__ import annotations
+
+from flask import Flask
+
+__all__ = ["init_ogc"]
+
+
+def init_ogc(app: Flask) -> None:
+    """Register the /ogc blueprint and the built-in collections."""
+    from . import gap_items, grid_items, region_items  # noqa: F401  (each registers its collection)
+    from .views import bp
+    app.register_blueprint(bp)

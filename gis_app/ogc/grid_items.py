@@ -1,0 +1,91 @@
+"""The ``grids`` collection: the register as it stands, or as it stood at a datetime (grid_history).
+
+Without ``datetime`` the items are the active grids, written exactly as the REST export writes
+them (``repository.load_grids`` and the RFC 7946 writer). With ``datetime`` every grid version
+in grid_history is in effect from its ``at`` until the next version's ``at`` (UTC); a retirement
+ends the grid. A grid matches when one of its non-retired versions is in effect at some moment of
+the interval, and the item shown is the last such version: the grid as it stood then.
+"""
+from __future__ import annotations
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+from sqlalchemy import select
+
+from ..storage import repository as repo
+from ..storage import session_scope
+from ..storage.schema import Grid, GridHistory
+from .collections import Collection, Extent, Page, page_of, register
+from .facts import register_facts
+from .params import ItemQuery
+
+__all__ = ["grids_at"]
+
+
+def _active_codes(session, query: ItemQuery) -> list[str]:
+    if query.bbox is None:
+        return list(session.scalars(select(Grid.code).where(Grid.end_date.is_(None)).order_by(Grid.code)))
+    x0, y0, x1, y1 = query.bbox
+    rows = session.execute(select(Grid.code, Grid.geom).where(
+        Grid.end_date.is_(None), Grid.maxx >= x0, Grid.minx <= x1, Grid.maxy >= y0, Grid.miny <= y1)
+        .order_by(Grid.code)).all()
+    if not rows:
+        return []
+    hits = shapely.intersects(shapely.from_wkb([r.geom for r in rows]), shapely.box(*query.bbox))
+    return [r.code for r, hit in zip(rows, hits) if hit]
+
+
+def _fetch(engine, settings, query: ItemQuery) -> Page:
+    if query.timed:
+        return page_of(grids_at(engine, query.start, query.end), query)
+    with session_scope(engine) as session:
+        codes = _active_codes(session, query)
+        page = codes[query.offset: query.offset + query.limit]
+        frame = repo.load_grids(session, codes=page)
+    return Page(frame, len(codes))
+
+
+def grids_at(engine, start, end) -> gpd.GeoDataFrame:
+    """Return the grids active at some moment of [start, end] (naive UTC, None = open), as they stood."""
+    stmt = select(GridHistory.code, GridHistory.action, GridHistory.at, GridHistory.record) \
+        .order_by(GridHistory.code, GridHistory.version)
+    if end is not None:
+        stmt = stmt.where(GridHistory.at <= end)  # later versions cannot be in effect inside the interval
+    with session_scope(engine) as session:
+        rows = session.execute(stmt).all()
+    chosen: dict = {}
+    for i, row in enumerate(rows):
+        following = rows[i + 1] if i + 1 < len(rows) and rows[i + 1].code == row.code else None
+        in_effect_until = following.at if following is not None else None
+        lasted = in_effect_until is None or in_effect_until > row.at
+        overlaps = lasted and (start is None or in_effect_until is None or in_effect_until > start)
+        if row.action != "retire" and overlaps:
+            chosen[row.code] = row.record  # later versions of the same code replace earlier ones
+    records = [chosen[code] for code in sorted(chosen)]
+    frame = pd.DataFrame([{**{c: r[c] for c in repo.GRID_COLUMNS}, **(r.get("attrs") or {})} for r in records],
+                         columns=None if records else repo.GRID_COLUMNS)
+    geoms = shapely.from_wkt([r["geometry"] for r in records]) if records else []
+    return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, crs="EPSG:4326"), crs="EPSG:4326")
+
+
+def _feature(engine, settings, code: str):
+    with session_scope(engine) as session:
+        frame = repo.load_grids(session, codes=[code])
+    return frame if len(frame) else None
+
+
+def _extent(engine, settings) -> Extent:
+    facts = register_facts(engine)
+    first = facts["first_day"]
+    return Extent(facts["grids"], (f"{first.isoformat()}T00:00:00Z" if first else None, None))
+
+
+register(Collection(
+    id="grids",
+    title={"zh": "网格", "en": "Grids"},
+    description={"zh": "网格登记册中的网格（15位编码、户数、人口、类型）；datetime 可查询历史状态",
+                 "en": "The register's grids (15-digit codes, households, population, type); "
+                       "datetime reads the register as it stood then"},
+    fetch=_fetch, feature=_feature, extent=_extent, temporal=True,
+))

@@ -1,0 +1,72 @@
+"""The OpenAPI 3.0 definition of /ogc (service-desc): every path, parameter and response it serves."""
+from __future__ import annotations
+
+from flask import url_for
+
+from .collections import all_collections
+from .params import DEFAULT_LIMIT, MAX_LIMIT
+
+__all__ = ["openapi_document"]
+
+
+def _param(name, where, schema, description, required=False, explode=None):
+    out = {"name": name, "in": where, "required": required, "schema": schema, "description": description}
+    if explode is not None:
+        out.update(style="form", explode=explode)
+    return out
+
+
+_F = _param("f", "query", {"type": "string", "enum": ["json", "html"]}, "format (default: the Accept header, else JSON)")
+_LANG = _param("lang", "query", {"type": "string", "enum": ["zh", "en"], "default": "zh"}, "language of titles and pages")
+_CRS = _param("crs", "query", {"type": "string", "format": "uri"}, "CRS of the returned coordinates (Part 2), "
+              "one of the collection's `crs` list; default CRS84")
+_ITEMS = [
+    _param("bbox", "query", {"type": "array", "minItems": 4, "maxItems": 6, "items": {"type": "number"}},
+           "minx,miny,maxx,maxy in bbox-crs axis order (default CRS84 lon/lat)", explode=False),
+    _param("bbox-crs", "query", {"type": "string", "format": "uri"}, "CRS of bbox (Part 2); default CRS84"),
+    _param("limit", "query", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
+           f"page size (larger values are served as {MAX_LIMIT})"),
+    _param("offset", "query", {"type": "integer", "minimum": 0, "default": 0}, "features to skip (next/prev links)"),
+    _param("datetime", "query", {"type": "string"}, "RFC 3339 instant or interval a/b ('..' open), UTC; "
+           "grids only: the grids active then, as they stood"),
+]
+
+
+def _responses(media: str, description: str) -> dict:
+    problem = {"application/problem+json": {"schema": {"type": "object"}}}
+    return {"200": {"description": description, "content": {media: {"schema": {"type": "object"}},
+                                                           "text/html": {"schema": {"type": "string"}}}},
+            "400": {"description": "a bad query parameter", "content": problem},
+            "401": {"description": "a token is needed (SANIGRID_PUBLIC_READS=false)", "content": problem},
+            "404": {"description": "no such collection or feature", "content": problem},
+            "500": {"description": "the server failed (logged)", "content": problem}}
+
+
+def _op(op_id, summary, params, media="application/json", description="the resource"):
+    return {"get": {"operationId": op_id, "summary": summary, "parameters": params,
+                    "responses": _responses(media, description)}}
+
+
+def openapi_document() -> dict:
+    geo = "application/geo+json"
+    ids = [c.id for c in all_collections()]
+    collection_id = _param("collectionId", "path", {"type": "string", "enum": ids}, "collection id", required=True)
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": "sanigrid OGC API – Features", "version": "1.0"},
+        "servers": [{"url": url_for("ogc.landing_page", _external=True).rstrip("/")}],
+        "paths": {
+            "/": _op("getLandingPage", "landing page", [_F, _LANG]),
+            "/api": _op("getApiDefinition", "this definition (JSON, or HTML with f=html)", [_F, _LANG],
+                        "application/vnd.oai.openapi+json;version=3.0"),
+            "/conformance": _op("getConformance", "conformance classes", [_F, _LANG]),
+            "/collections": _op("getCollections", "the collections", [_F, _LANG]),
+            "/collections/{collectionId}": _op("describeCollection", "one collection", [collection_id, _F, _LANG]),
+            "/collections/{collectionId}/items": _op("getFeatures", "features of a collection",
+                                                     [collection_id, *_ITEMS, _CRS, _F, _LANG], geo, "a page of features"),
+            "/collections/{collectionId}/items/{featureId}": _op(
+                "getFeature", "one feature",
+                [collection_id, _param("featureId", "path", {"type": "string"}, "feature id", required=True), _CRS, _F, _LANG],
+                geo, "one feature"),
+        },
+    }

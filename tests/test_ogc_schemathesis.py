@@ -1,0 +1,27 @@
+"""schemathesis against /ogc/api (the OGC API's OpenAPI 3.0 definition): no 5xx, responses as documented."""
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, given, settings
+from schemathesis import GenerationMode
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import content_type_conformance, status_code_conformance
+
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance]
+PATHS = ["/", "/api", "/conformance", "/collections", "/collections/{collectionId}", "/collections/{collectionId}/items",
+         "/collections/{collectionId}/items/{featureId}"]
+
+
+@pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
+@pytest.mark.parametrize("path", PATHS)
+def test_ogc_operation_conforms_to_its_definition(loaded, path, mode):
+    schema = schemathesis.openapi.from_wsgi("/ogc/api", loaded)
+    assert set(PATHS) == set(schema.raw_schema["paths"])
+    operation = schema[path]["GET"]
+
+    @given(case=operation.as_strategy(generation_mode=mode))
+    @settings(max_examples=25, deadline=None, derandomize=True, database=None,
+              suppress_health_check=list(HealthCheck))
+    def run(case):
+        case.call_and_validate(checks=CHECKS)
+
+    run()
