@@ -47,6 +47,7 @@ from gis_app.errors import NotFound  # noqa: E402
 from gis_app.gap_report import register_gaps  # noqa: E402
 from gis_app.register import LOCATE_SQL, locate, locate_many  # noqa: E402
 from gis_app.storage import upgrade  # noqa: E402
+from gis_app.storage.db import PG_SETTINGS  # noqa: E402
 
 SERVER = "postgresql://postgres@127.0.0.1:5432"
 METRIC = "EPSG:4545"
@@ -245,7 +246,7 @@ def main():
 
 
 def run(engine, settings, url, args, steps) -> dict:
-    bare = psycopg.connect(url, autocommit=True, options="-c jit=off -c parallel_setup_cost=0 -c parallel_tuple_cost=0")
+    bare = psycopg.connect(url, autocommit=True, options=" ".join(f"-c {k}={v}" for k, v in PG_SETTINGS.items()))
     defaults = psycopg.connect(url, autocommit=True)  # the server's own settings, for the 1M-point join
     n_grids, = bare.execute("SELECT count(*) FROM grids WHERE end_date IS NULL").fetchone()
     minx, miny, maxx, maxy = bare.execute("SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM "

@@ -33,7 +33,8 @@ def test_a_community_report_counts_a_persons_grids_in_other_communities(loaded, 
 
 def test_list_geometries_are_the_stored_ones_and_simplify_keeps_within_its_tolerance(app, engine, tmp_path,
                                                                                      client):
-    """The grid list (bbox/simplify in SQL on PostGIS, shapely on SQLite) gives the same shapes."""
+    """The grid list (bbox, simplify and properties in SQL on PostGIS; shapely and Python on SQLite)
+    gives what the single-grid read gives."""
     import shapely
     from shapely.geometry import shape
     from conftest import METRIC, tiny_regions
@@ -43,12 +44,15 @@ def test_list_geometries_are_the_stored_ones_and_simplify_keeps_within_its_toler
     regions, grids = tmp_path / "regions.geojson", tmp_path / "grids.geojson"
     regions.write_bytes(feature_collection(tiny_regions()))
     grids.write_bytes(feature_collection([feature(
-        {"code": f"{COMMUNITY}001", "name": "密点网格", "households": 10, "population": 30, "type": "residential"},
+        {"code": f"{COMMUNITY}001", "name": "密点网格", "households": 10, "population": 30, "type": "residential",
+         "片区": "东片", "sign_lon": 108.123, "sign_lat": 24.3},
         wiggly)]))
     import_file(engine, app.config, "regions", regions)
     import_file(engine, app.config, "grids", grids)
-    stored = shape(client.get(f"/api/v1/grids/{COMMUNITY}001").get_json()["geometry"])
-    listed = shape(client.get("/api/v1/grids?bbox=-180,-90,180,90").get_json()["features"][0]["geometry"])
+    one = client.get(f"/api/v1/grids/{COMMUNITY}001").get_json()
+    first = client.get("/api/v1/grids?bbox=-180,-90,180,90").get_json()["features"][0]
+    assert first["properties"] == one["properties"] and one["properties"]["片区"] == "东片"
+    stored, listed = shape(one["geometry"]), shape(first["geometry"])
     assert listed.equals_exact(stored, 1e-9) and len(stored.exterior.coords) > 300
     simple = shape(client.get("/api/v1/grids?simplify=20").get_json()["features"][0]["geometry"])
     to_metric = lambda g: to_metric_crs([g], METRIC)[0]  # noqa: E731

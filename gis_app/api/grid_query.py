@@ -2,9 +2,10 @@
 
 Geometries go from WKB to GeoJSON text in one vectorised shapely call and are embedded in the
 response as orjson fragments, so a 2,000-grid page costs one query and one serialisation.
-On PostGIS the bbox test (ST_Intersects on the GiST index) and the simplification
-(ST_SimplifyPreserveTopology) run in the query; on SQLite the bbox columns pick candidates
-and shapely does the exact test and the simplification.
+On PostGIS the bbox test (ST_Intersects on the GiST index), the simplification
+(ST_SimplifyPreserveTopology) and the GeoJSON text of geometry and properties come from the
+query; on SQLite the bbox columns pick candidates, shapely does the exact test and the
+simplification, and Python the properties.
 """
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ import hashlib
 
 import orjson
 import shapely
-from sqlalchemy import func, select
+from sqlalchemy import Text, cast, func, select
+from sqlalchemy.dialects.postgresql import JSONB
 
 from ..errors import NotFound, ValidationFailed
 from ..register import staffing_report
@@ -46,8 +48,21 @@ def _geometry_column(q: dict, postgis: bool):
     return func.ST_AsGeoJSON(geom, 9).label("geom")
 
 
+def _properties_column():
+    """PostGIS: a grid's properties as JSON text built in the query, as :func:`_properties` does."""
+    props = func.jsonb_build_object(
+        "code", Grid.code, "name", Grid.name, "community", Grid.community, "street", func.substr(Grid.code, 1, 9),
+        "district", func.substr(Grid.code, 1, 6), "type", Grid.type, "households", Grid.households,
+        "population", Grid.population, "sign_lon", Grid.sign_lon, "sign_lat", Grid.sign_lat,
+        "area_m2", Grid.area_m2, "version", Grid.version, "start_date", Grid.start_date)
+    attrs = func.coalesce(cast(Grid.attrs, JSONB), cast("{}", JSONB))
+    return cast(attrs.op("||")(props), Text).label("props")
+
+
 def _statement(q: dict, under: str | None, postgis: bool = False):
-    stmt = select(*_COLUMNS, _geometry_column(q, postgis)).where(Grid.end_date.is_(None)).order_by(Grid.code)
+    extra = (_properties_column(),) if postgis else ()
+    stmt = (select(*_COLUMNS, _geometry_column(q, postgis), *extra)
+            .where(Grid.end_date.is_(None)).order_by(Grid.code))
     if under:
         stmt = stmt.where(Grid.code.like(f"{under}%"))
     if q.get("cursor"):
@@ -121,9 +136,11 @@ def grid_page(engine, settings, q: dict) -> dict:
     rows = _rows(engine, settings, q)
     more = len(rows) > q["limit"]
     rows = rows[: q["limit"]]
-    geoms = _geometries(rows, q.get("simplify"), on_postgis(engine)) if rows else []
-    features = [{"type": "Feature", "id": r.code, "properties": _properties(r), "geometry": g}
-                for r, g in zip(rows, geoms)]
+    postgis = on_postgis(engine)
+    geoms = _geometries(rows, q.get("simplify"), postgis) if rows else []
+    props = [orjson.Fragment(r.props) for r in rows] if postgis else [_properties(r) for r in rows]
+    features = [{"type": "Feature", "id": r.code, "properties": p, "geometry": g}
+                for r, p, g in zip(rows, props, geoms)]
     return {"features": features, "next_cursor": rows[-1].code if more else None}
 
 
