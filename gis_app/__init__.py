@@ -34,6 +34,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(settings)
     app.config["MAX_CONTENT_LENGTH"] = settings["SANIGRID_MAX_IMPORT_BYTES"]
     app.extensions["sanigrid.engine"] = engine_for(settings["SANIGRID_DATABASE_URL"])
+    from .storage.routing import init_routing
+    init_routing(app)  # GET requests read SANIGRID_DATABASE_REPLICA_URL when it is set
     register_error_handlers(app)
     app.register_blueprint(pages.bp)
     from .api import init_api

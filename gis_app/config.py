@@ -29,6 +29,7 @@ DEFAULTS = {
     "SANIGRID_API_MAX_BODY_BYTES": 1024 * 1024,  # JSON bodies of API writes (imports use the limit above)
     "SANIGRID_HOTLINE": "12345",             # the report hotline printed on every grid signboard
     "SANIGRID_PUBLIC_URL": None,             # address citizens reach the app at (signboard QR codes); default: the request's
+    "SANIGRID_DATABASE_REPLICA_URL": None,   # a PostgreSQL streaming replica for GET requests; none: primary
 }
 # Settings read from the environment, with the type each one converts to.
 ENV_SETTINGS = {
@@ -45,6 +46,7 @@ ENV_SETTINGS = {
     "SANIGRID_API_MAX_BODY_BYTES": int,
     "SANIGRID_HOTLINE": str,
     "SANIGRID_PUBLIC_URL": str,
+    "SANIGRID_DATABASE_REPLICA_URL": str,
 }
 
 

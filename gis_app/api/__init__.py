@@ -12,6 +12,7 @@ from flask_smorest import Api
 from flask_smorest.utils import prepare_response
 
 from ..auth import principal_for, require
+from ..storage.routing import read_engine
 from .schemas import ProblemSchema
 
 __all__ = ["init_api", "PREFIX", "engine", "principal"]
@@ -42,8 +43,8 @@ class SanigridApi(Api):
 
 
 def engine():
-    """Return the register's engine of the running app."""
-    return current_app.extensions["sanigrid.engine"]
+    """Return the register's engine for this request: the replica for GET/HEAD when one is set."""
+    return read_engine()
 
 
 def principal(role: str | None = None):

@@ -11,6 +11,7 @@ from ..api import SWAGGER_UI
 from ..api.respond import json_response
 from ..auth import principal_for, require
 from ..errors import NotFound
+from ..storage.routing import read_engine
 from . import documents as docs
 from .collections import all_collections, collection
 from .crs import CRS84, parse_crs_param, supported_crs
@@ -25,7 +26,7 @@ LANGS = ("zh", "en")
 
 
 def _engine():
-    return current_app.extensions["sanigrid.engine"]
+    return read_engine()  # the replica when SANIGRID_DATABASE_REPLICA_URL is set: /ogc only reads
 
 
 def _lang() -> str:

@@ -5,12 +5,13 @@ from flask import Blueprint, current_app, render_template, url_for
 
 from ..gap_output import KIND_LABELS, LEVEL_LABELS, ROLLUP_LABELS, gap_features, summary
 from ..gap_report import register_gaps
+from ..storage.routing import read_engine
 
 bp = Blueprint("gaps", __name__)
 
 
 def _result(code):
-    return register_gaps(current_app.extensions["sanigrid.engine"], current_app.config, code)
+    return register_gaps(read_engine(), current_app.config, code)
 
 
 @bp.get("/gaps/<code>")

@@ -6,6 +6,7 @@ from flask import Blueprint, current_app, render_template
 from grids.staffing import STATUS_LABELS
 
 from ..register import region_tree
+from ..storage.routing import read_engine
 
 bp = Blueprint("pages", __name__)
 
@@ -13,6 +14,6 @@ bp = Blueprint("pages", __name__)
 @bp.get("/register")
 def index():
     """List districts, streets, communities and grids with their staffing status."""
-    engine = current_app.extensions["sanigrid.engine"]
+    engine = read_engine()
     tree = region_tree(engine, current_app.config)
     return render_template("index.html", tree=tree, status_labels=STATUS_LABELS)
