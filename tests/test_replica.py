@@ -246,7 +246,8 @@ def test_reports_pages_exports_and_locate_read_the_replica(pair, loaded, token):
     urls = {"locate": f"/api/v1/locate?lon={inside.x}&lat={inside.y}", "staffing": "/api/v1/staffing",
             "gaps": f"/api/v1/gaps?district={COMMUNITY[:6]}", "export": "/api/v1/export/grids?format=csv",
             "grids": "/api/v1/grids", "index page": "/", "gaps page": f"/gaps/{COMMUNITY[:6]}",
-            "ogc items": "/ogc/collections/grids/items?f=json"}
+            "ogc items": "/ogc/collections/grids/items?f=json", "grid page": f"/grids/{GRID}",
+            "register page": "/register"}
     before = {what: reader.get(url) for what, url in urls.items()}
     assert all(r.status_code == 200 for r in before.values()), {w: r.status_code for w, r in before.items()}
     assert before["locate"].get_json()["grid"]["code"] == GRID

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import functools
+import threading
+from collections import OrderedDict
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -39,9 +41,32 @@ PG_SETTINGS = {"jit": "off", "parallel_setup_cost": "0", "parallel_tuple_cost": 
 WRITE_LOCK = 0x5A4E_4752  # "ZNGR"
 
 
-@functools.lru_cache(maxsize=16)
+_ENGINES: OrderedDict = OrderedDict()  # URL -> engine, least recently used first
+_ENGINES_LOCK = threading.Lock()
+_MAX_ENGINES = 16
+
+
 def engine_for(url: str) -> Engine:
-    """Return the one engine for a database URL, creating the SQLite folder when needed."""
+    """Return the one engine for a database URL; at most 16 are kept.
+
+    An engine that falls out is disposed at once, closing its idle pooled connections: left to
+    the garbage collector, they were closed at a random later moment, with psycopg's warning
+    about a connection deleted while still open. An app still holding it keeps working (the
+    engine opens new connections on demand).
+    """
+    with _ENGINES_LOCK:
+        engine = _ENGINES.get(url)
+        if engine is None:
+            engine = _ENGINES[url] = _new_engine(url)
+            while len(_ENGINES) > _MAX_ENGINES:
+                _ENGINES.popitem(last=False)[1].dispose()
+        else:
+            _ENGINES.move_to_end(url)
+        return engine
+
+
+def _new_engine(url: str) -> Engine:
+    """Create the engine for ``url``, creating the SQLite folder when needed."""
     if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
         Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
     options = {}

@@ -4,6 +4,7 @@ from __future__ import annotations
 import folium
 from flask import Blueprint, current_app, make_response, render_template, request, url_for
 
+from ..storage.routing import read_engine
 from .i18n import language, remember_language, texts
 from .signboard import extent_svg, grid_sheet, qr_svg
 from .tile_data import grid_status
@@ -37,7 +38,7 @@ def report_link(code: str) -> str:
 def grid_page(code):
     """The grid's map, people with phones and duties, history, and its signboard ready to print."""
     lang = language()
-    engine = current_app.extensions["sanigrid.engine"]
+    engine = read_engine()
     sheet = grid_sheet(engine, code, lang)
     status = grid_status(engine, current_app.config, code) or "unstaffed"
     page = render_template(

@@ -11,6 +11,7 @@ from grids.crs.metric import metric_crs_for
 from ..auth import principal_for, require
 from ..storage import repository as repo
 from ..storage import session_scope
+from ..storage.routing import read_engine
 from ..storage.schema import Grid
 from .i18n import LAYER_LABELS_EN, language, remember_language, texts
 from .tile_data import MAX_ZOOM, MIN_ZOOM, grid_tile, register_version
@@ -24,7 +25,8 @@ _parts_cache: dict = {}          # the key without the version -> (full key, par
 
 
 def _engine():
-    return current_app.extensions["sanigrid.engine"]
+    """The viewer only reads: the replica when one is set (storage.routing)."""
+    return read_engine()
 
 
 def display_regions(engine, settings, version: int):
