@@ -9,6 +9,9 @@ here, many dask workers in :mod:`grids.distributed` — gives the same table.
 """
 from __future__ import annotations
 
+from pathlib import Path
+
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 
@@ -56,7 +59,7 @@ def hotspots(counts: pd.DataFrame, n_grids: int, z: float = HOTSPOT_Z,
     mean = total / n_grids
     std = np.sqrt(np.maximum(squares / n_grids - mean ** 2, 0.0))
     table["mean"] = mean
-    table["z"] = np.where(std > 0, (table["reports"] - mean) / np.where(std > 0, std, 1.0), 0.0)
+    table["z"] = ((table["reports"] - mean) / std.where(std > 0)).fillna(0.0)  # a month of equal counts: z = 0
     flagged = table[(table["reports"] >= min_reports) & (table["z"] >= z)]
     return flagged.sort_values(["month", "reports", "grid"], ascending=[True, False, True],
                                ignore_index=True)
@@ -76,9 +79,6 @@ def reports_from_points(points) -> pd.DataFrame:
 
 def write_reports(reports: pd.DataFrame, folder) -> list:
     """Store reports as GeoParquet, one file per month: the layout a cluster reads in parallel."""
-    import geopandas as gpd
-    from pathlib import Path
-
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     month = pd.to_datetime(reports["at"]).dt.strftime("%Y-%m")
@@ -93,9 +93,6 @@ def write_reports(reports: pd.DataFrame, folder) -> list:
 
 def read_reports(folder) -> pd.DataFrame:
     """Read every report file of :func:`write_reports` into one lon/lat/at table (one process)."""
-    import geopandas as gpd
-    from pathlib import Path
-
     files = sorted(Path(folder).glob("reports-*.parquet"))
     if not files:
         raise FileNotFoundError(f"no reports-*.parquet files in {folder}")
