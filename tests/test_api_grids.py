@@ -26,6 +26,17 @@ def test_list_pages_with_a_cursor_and_next_link(loaded, client):
     assert [f["id"] for f in second["features"]] == [f"{COMMUNITY}004"] and second["next"] is None
 
 
+def test_filtered_pages_chain_to_every_match_and_count_what_they_hold(loaded, client):
+    """bbox, district and status together, two per page: the pages join to the whole match, in code order."""
+    seen, url = [], f"{URL}?limit=2&bbox=-180,-90,180,90&district=450203&status=unstaffed"
+    while url:
+        page = client.get(url).get_json()
+        assert page["numberReturned"] == len(page["features"]) <= 2
+        seen += [f["id"] for f in page["features"]]
+        url = page["next"]
+    assert seen == [f"{COMMUNITY}00{i}" for i in range(1, 5)]
+
+
 def test_list_refuses_a_page_size_over_the_limit(loaded, client):
     resp = client.get(f"{URL}?limit=100000")
     assert resp.status_code == 422 and resp.mimetype == "application/problem+json"

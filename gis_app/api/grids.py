@@ -33,7 +33,7 @@ def list_grids(**q):
         return Response(status=304, headers={"ETag": etag})
     page = query.grid_page(engine(), current_app.config, q)
     link = next_link(page["next_cursor"])
-    body = {"type": "FeatureCollection", "numberReturned": len(page["features"]), "features": page["features"],
+    body = {"type": "FeatureCollection", "numberReturned": page["returned"], "features": page["features"],
             "next": link, "links": [{"rel": "next", "href": link, "type": GEO}] if link else []}
     return geojson_response(body, headers={"ETag": etag})
 
