@@ -11,10 +11,11 @@ from __future__ import annotations
 import geopandas as gpd
 import pandas as pd
 import shapely
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from ..storage import on_postgis, session_scope
 from ..storage import repository as repo
-from ..storage import session_scope
+from ..storage.geometry import SRID
 from ..storage.schema import Grid, GridHistory
 from .collections import Collection, Extent, Page, page_of, register
 from .facts import register_facts
@@ -24,8 +25,12 @@ __all__ = ["grids_at"]
 
 
 def _active_codes(session, query: ItemQuery) -> list[str]:
+    """The active grids the query matches; on PostGIS the bbox test runs in SQL on the GiST index."""
+    active = select(Grid.code).where(Grid.end_date.is_(None)).order_by(Grid.code)
     if query.bbox is None:
-        return list(session.scalars(select(Grid.code).where(Grid.end_date.is_(None)).order_by(Grid.code)))
+        return list(session.scalars(active))
+    if on_postgis(session.get_bind()):
+        return list(session.scalars(active.where(func.ST_Intersects(Grid.geom, func.ST_MakeEnvelope(*query.bbox, SRID)))))
     x0, y0, x1, y1 = query.bbox
     rows = session.execute(select(Grid.code, Grid.geom).where(
         Grid.end_date.is_(None), Grid.maxx >= x0, Grid.minx <= x1, Grid.maxy >= y0, Grid.miny <= y1)
