@@ -7,7 +7,7 @@ from flask import Flask, Response, render_template, request
 from werkzeug.exceptions import HTTPException
 
 __all__ = ["checked_region_code", "SanigridError", "NotFound", "ValidationFailed", "Conflict", "Unauthorized", "Forbidden",
-           "PreconditionFailed", "PreconditionRequired", "PayloadTooLarge", "register_error_handlers"]
+           "PreconditionFailed", "PreconditionRequired", "PayloadTooLarge", "Unsupported", "register_error_handlers"]
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +62,13 @@ class PreconditionRequired(SanigridError):
 class PayloadTooLarge(SanigridError):
     status = 413
     title = "Payload too large"
+
+
+class Unsupported(SanigridError):
+    """A feature this deployment's backend does not offer (e.g. vector tiles need PostGIS)."""
+
+    status = 501
+    title = "Not implemented"
 
 
 class ValidationFailed(SanigridError):

@@ -1,11 +1,11 @@
 """Production entry point for a WSGI server: ``gunicorn -w 2 -b 127.0.0.1:8000 gis_app.wsgi:app``.
 
-Each worker builds the app, warms its per-process caches (the locate answers and the map
-viewer's grid snapshot, both rebuilt only when the register changes) so the first visitor does
-not pay for them, then moves everything out of the garbage collector's sight (``gc.freeze``)
-and raises the young-generation threshold: at thousands of requests a second, full collections
-over the long-lived Flask/SQLAlchemy/shapely objects were the pauses behind the worst 1 % of
-``locate`` answers (bench/api.py: p99 95 ms → under 20 ms).
+Each worker builds the app, warms its per-process caches (the locate answers, the map viewer's
+grid statuses and on SQLite its grid snapshot, all rebuilt only when the register changes) so
+the first visitor does not pay for them, then moves everything out of the garbage collector's
+sight (``gc.freeze``) and raises the young-generation threshold: at thousands of requests a
+second, full collections over the long-lived Flask/SQLAlchemy/shapely objects were the pauses
+behind the worst 1 % of ``locate`` answers (bench/api.py: p99 95 ms → under 20 ms).
 """
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from . import create_app
 from .api.where_query import locate_cached
 from .errors import SanigridError
-from .views.tile_data import grid_status
+from .views.tile_data import warm as warm_tiles
 
 app = create_app()
 
@@ -26,7 +26,7 @@ def warm(application) -> bool:
     """Build the caches a worker's first requests would otherwise build; False when the register is not ready."""
     engine = application.extensions["sanigrid.engine"]
     try:
-        grid_status(engine, application.config, "")
+        warm_tiles(engine, application.config)
         locate_cached(engine, 0.0, 0.0)  # builds the answers; the point itself lies in no grid
     except SanigridError:
         pass  # "no grid holds this point": the caches are built all the same

@@ -7,7 +7,7 @@ import re
 import orjson
 import pytest
 
-from conftest import COMMUNITY
+from conftest import BACKEND, COMMUNITY
 from gis_app.views.tile_data import tile_bounds
 
 G1 = f"{COMMUNITY}001"
@@ -73,10 +73,29 @@ def test_tile_caching_headers_and_revalidation(loaded, token):
 
 
 @pytest.mark.parametrize("path", ["/tiles/grids/3/0/0.geojson", "/tiles/grids/14/16384/0.geojson",
-                                  "/tiles/grids/21/0/0.geojson"])
+                                  "/tiles/grids/21/0/0.geojson", "/tiles/grids/14/0/16384.mvt",
+                                  "/tiles/grids/4/0/0.mvt"])
 def test_impossible_tiles_are_refused_as_problems(client, path):
     response = client.get(path)
     assert response.status_code == 422 and response.mimetype == "application/problem+json"
+
+
+@pytest.mark.parametrize("path", ["/tiles/grids/14/-1/0.geojson", "/tiles/grids/14/0/0.pbf",
+                                  "/tiles/grids/x/0/0.mvt"])
+def test_tile_urls_the_server_does_not_have_are_not_found(client, path):
+    response = client.get(path)
+    assert response.status_code == 404 and response.mimetype == "application/problem+json"
+
+
+def test_vector_tiles_need_postgis(loaded):
+    client = loaded.test_client()
+    response = client.get(_tiny_city_tile(client, 14).replace(".geojson", ".mvt"))
+    if BACKEND == "sqlite":
+        assert response.status_code == 501 and response.mimetype == "application/problem+json"
+        assert "PostGIS" in response.get_json()["detail"]
+    else:  # decoded and compared with the GeoJSON tile in test_viewer_sql_tiles.py
+        assert response.status_code == 200 and response.mimetype == "application/vnd.mapbox-vector-tile"
+        assert G1.encode() in response.data
 
 
 def test_tile_bounds_of_the_whole_world():

@@ -10,8 +10,8 @@ from sqlalchemy import select
 from ..errors import NotFound, ValidationFailed, checked_region_code
 from ..register import grid_index, locate, person_entry, staffing_report
 from ..storage import repository as repo
-from ..storage import fetch_raw, on_postgis, session_scope
-from ..storage.schema import Grid, Meta, Region
+from ..storage import on_postgis, register_version_now, session_scope
+from ..storage.schema import Grid, Region
 
 __all__ = ["region_list", "region_feature", "staffing", "locate_cached"]
 
@@ -73,18 +73,6 @@ def _all_answers(engine) -> dict:
                      "district": region(g.code[:6]), "people": people.get(g.code, [])} for g in grids}
 
 
-_VERSION_SQL = f"SELECT value FROM {Meta.__tablename__} WHERE key = 'register_version'"
-
-
-def _register_version(engine) -> str | None:
-    """Read the register version on a pooled DB-API connection: the cheapest check that nothing changed.
-
-    It runs on every cached ``locate``; through the ORM it cost 80 µs of a 235 µs request, here 9 µs.
-    """
-    rows = fetch_raw(engine, _VERSION_SQL, ())
-    return rows[0][0] if rows else None
-
-
 def locate_cached(engine, lon: float, lat: float, crs: str | None = None) -> dict:
     """Answer ``locate`` like :func:`gis_app.register.locate` from answers built once per register version.
 
@@ -94,7 +82,7 @@ def locate_cached(engine, lon: float, lat: float, crs: str | None = None) -> dic
     """
     if crs or not (-180 <= lon <= 180 and -90 <= lat <= 90) or on_postgis(engine):
         return locate(engine, lon, lat, crs)
-    key = (str(engine.url), _register_version(engine))
+    key = (str(engine.url), register_version_now(engine))
     state = _answers["state"]
     if state[0] != key:
         state = _answers["state"] = (key, grid_index(engine), _all_answers(engine))

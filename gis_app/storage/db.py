@@ -12,13 +12,13 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import create_engine, event, make_url
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, DBAPIError
 from sqlalchemy.orm import Session
 
 from ..errors import ValidationFailed
 
 __all__ = ["engine_for", "session_scope", "upgrade", "MIGRATIONS", "PG_SETTINGS", "WRITE_LOCK", "on_postgis",
-           "fetch_raw"]
+           "fetch_raw", "register_version_now", "REGISTER_VERSION_SQL"]
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -90,9 +90,11 @@ def fetch_raw(engine, sql: str, params=()) -> list:
     ``sql`` uses the driver's placeholders (``?`` on SQLite, ``%s`` on psycopg). On PostgreSQL the
     query runs in autocommit: one round trip, where a transaction would add a BEGIN before it and
     the pool's ROLLBACK after it (the locate p50 went from 0.80 to 0.2 ms with 20,000 grids).
+    A driver error is raised as SQLAlchemy's, like every other query's (e.g. no schema yet).
     """
     conn = engine.raw_connection()
     autocommit = on_postgis(engine)
+    driver_error = engine.dialect.loaded_dbapi.Error
     try:
         if autocommit:
             conn.driver_connection.autocommit = True
@@ -102,11 +104,27 @@ def fetch_raw(engine, sql: str, params=()) -> list:
             rows = cursor.fetchall()
             cursor.close()
             return rows
+        except driver_error as exc:
+            raise DBAPIError.instance(sql, params, exc, driver_error, dialect=engine.dialect) from exc
         finally:
             if autocommit:
                 conn.driver_connection.autocommit = False
     finally:
         conn.close()
+
+
+# The register version (repository.register_version reads the same row in a session).
+REGISTER_VERSION_SQL = "SELECT value FROM meta WHERE key = 'register_version'"
+
+
+def register_version_now(engine) -> int:
+    """Read the register version on a pooled DB-API connection: the cheapest check that nothing changed.
+
+    It runs before every cached answer (locate, map tiles). Through the ORM it cost 80 µs of a
+    235 µs cached ``locate`` on SQLite, here 9 µs; on PostgreSQL 0.47 ms against 0.14 ms.
+    """
+    rows = fetch_raw(engine, REGISTER_VERSION_SQL)
+    return int(rows[0][0] or 0) if rows else 0
 
 
 @functools.lru_cache(maxsize=16)

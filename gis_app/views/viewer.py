@@ -1,4 +1,5 @@
-"""The map viewer at ``/`` and the grid tiles it draws from (``/tiles/grids/{z}/{x}/{y}.geojson``)."""
+"""The map viewer at ``/`` and the grid tiles it draws from (``/tiles/grids/{z}/{x}/{y}.geojson``; ``.mvt``
+on PostGIS for QGIS and MapLibre)."""
 from __future__ import annotations
 
 import folium
@@ -14,7 +15,7 @@ from ..storage import session_scope
 from ..storage.routing import read_engine
 from ..storage.schema import Grid
 from .i18n import LAYER_LABELS_EN, language, remember_language, texts
-from .tile_data import MAX_ZOOM, MIN_ZOOM, grid_tile, register_version
+from .tile_data import FORMATS, MAX_ZOOM, MIN_ZOOM, grid_tile, register_version
 
 bp = Blueprint("viewer", __name__)
 
@@ -55,7 +56,8 @@ def _grid_bounds(engine):
 
 def _context(version: int, regions, lang: str) -> dict:
     return {"regions": regions, "version": version, "zoom": (MIN_ZOOM, MAX_ZOOM), "en": lang == "en",
-            "urls": {"grid_tiles": url_for("viewer.grid_tile_view", z=0, x=0, y=0).replace("0/0/0", "{key}"),
+            "urls": {"grid_tiles": url_for("viewer.grid_tile_view", z=0, x=0, y=0,
+                                           fmt="geojson").replace("0/0/0", "{key}"),
                      "gaps": "/api/v1/gaps/features"}}
 
 
@@ -108,17 +110,17 @@ def _viewer_parts(engine, settings, lang: str):
     return cached[1], cached[2]
 
 
-@bp.get("/tiles/grids/<int:z>/<int:x>/<int:y>.geojson")
-def grid_tile_view(z, x, y):
+@bp.get("/tiles/grids/<int:z>/<int:x>/<int:y>.<any(geojson, mvt):fmt>")
+def grid_tile_view(z, x, y, fmt):
     """Grids touching one web-map tile, simplified for its zoom; cacheable while the register stays put."""
     if not current_app.config["SANIGRID_PUBLIC_READS"]:   # like the API's reads: a viewer token at least
         require(principal_for(_engine(), request.headers.get("Authorization")), "viewer")
-    version, body = grid_tile(_engine(), current_app.config, z, x, y)
-    etag = f'W/"r{version}-{z}-{x}-{y}"'
+    version, body = grid_tile(_engine(), current_app.config, z, x, y, fmt)
+    etag = f'W/"r{version}-{z}-{x}-{y}-{fmt}"'
     # A URL naming the current register version may be kept a day; others must be revalidated.
     fresh = request.args.get("v") == str(version)
     headers = {"ETag": etag, "Cache-Control": "public, max-age=86400" if fresh else "no-cache",
                "Vary": "Accept-Encoding"}
     if etag in request.headers.get("If-None-Match", ""):
         return Response(status=304, headers=headers)
-    return Response(body, mimetype="application/geo+json", headers=headers)
+    return Response(body, mimetype=FORMATS[fmt], headers=headers)
