@@ -11,13 +11,13 @@ same run, interleaved:
 - a bbox query of one district (the API's paged grid list vs one SQL query);
 - the map data for one screen (1280 x 800 px) at zoom 13, 15 and 17 (/api/v1/grids?bbox=&simplify=
   as the endpoint builds it, vs one SQL query returning the FeatureCollection);
-- the gap report of one district (gis_app.gap_report.register_gaps vs holes, overlaps and grids
-  out of bounds in SQL);
+- the gap report of one district (gis_app.gap_report.register_gaps vs its spatial query run bare,
+  plus a bare query of each grid's leaders and cleaners against ceil(households / 100));
 
 with the plans checked by EXPLAIN (GiST index used, no JIT) and the 1M-point join of locate_many
 timed with the product's connection settings against the server defaults. Ends with one JSON line.
 
-    .venv/bin/python bench/postgis.py [--grids 200000] [--points 10000] [--keep] [--database NAME]
+    .venv/bin/python bench/postgis.py [--grids 200000] [--points 10000] [--keep] [--database NAME] [--only gaps]
 """
 from __future__ import annotations
 
@@ -239,8 +239,15 @@ def main():
 
 
 def bare_gaps(bare, params):
-    """The reference: the spatial gap query and the staffing core, bare, one after the other."""
-    return bare.execute(GAPS_BARE, params).fetchall(), bare.execute(STAFFING_BARE, params).fetchall()
+    """The reference: the spatial gap query and the staffing core, bare, one after the other (and their times)."""
+    t_spatial, spatial = timed(lambda: bare.execute(GAPS_BARE, params).fetchall())
+    t_staff, staff = timed(lambda: bare.execute(STAFFING_BARE, params).fetchall())
+    return spatial, staff, t_spatial, t_staff
+
+
+def _finding(kind, region, code, other, area) -> tuple:
+    text = lambda v: "" if v is None or v != v else str(v)  # noqa: E731  (None or NaN: no region)
+    return kind, text(region), text(code), text(other), round(float(area), 1)
 
 
 def gap_section(engine, settings, bare, district, steps) -> dict:
@@ -251,17 +258,17 @@ def gap_section(engine, settings, bare, district, steps) -> dict:
         for _ in range(3):
             t, result = timed(register_gaps, engine, settings, district)
             ours.append(t)
-            t, (spatial, staff) = timed(bare_gaps, bare, params)
-            theirs.append(t)
+            t, (spatial, staff, *parts) = timed(bare_gaps, bare, params)
+            theirs.append((t, *parts))
     findings = result.report.findings
-    key = lambda kind, region, code, other, area: (kind, region, code, other, round(float(area), 1))  # noqa: E731
-    found = sorted(key(*r) for r in findings[findings["kind"].isin(SPATIAL_KINDS)][
+    found = sorted(_finding(*r) for r in findings[findings["kind"].isin(SPATIAL_KINDS)][
         ["kind", "region", "code", "other", "area_m2"]].itertuples(index=False, name=None))
-    bare_found = sorted(key(*r[:5]) for r in spatial)
+    bare_found = sorted(_finding(*r[:5]) for r in spatial)
     kinds = findings["kind"].value_counts()
-    t_ours, t_bare = min(ours), min(theirs)
+    t_ours, (t_bare, t_spatial, t_staff) = min(ours), min(theirs)
     figures = {"district": district, "grids": len(staff), "s": round(t_ours, 3), "bare_s": round(t_bare, 3),
-               "ratio": round(t_ours / t_bare, 3), "holes": int(kinds.get("hole", 0)),
+               "ratio": round(t_ours / t_bare, 3), "bare_spatial_s": round(t_spatial, 3),
+               "bare_staffing_s": round(t_staff, 3), "holes": int(kinds.get("hole", 0)),
                "bare_holes": sum(r[0] == "hole" for r in spatial), "same_spatial_findings": found == bare_found,
                "no_leader": int(kinds.get("no_leader", 0)), "bare_no_leader": sum(r[1] == 0 for r in staff),
                "cleaners_below_ratio": int(kinds.get("cleaners_below_ratio", 0)),

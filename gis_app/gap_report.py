@@ -84,12 +84,12 @@ def _postgis_gaps(engine, settings: dict, under: str | None) -> GapResult | None
         return None
     with ThreadPoolExecutor(max_workers=2) as pool:
         # The server finds the spatial gaps while this thread reads the staffing and applies its rules;
-        # the geometries of the grids with a staffing finding are read while the spatial query finishes.
+        # the geometries of the grids a staffing finding names are read while the spatial query finishes.
         spatial = pool.submit(gap_sql.spatial_gaps, engine, under, srid, gap_settings(settings))
         shown = []
 
         def spatial_findings(data):
-            shown.append(pool.submit(_grid_geometries, engine, _staffed_short(data.staffing), metric))
+            shown.append(pool.submit(_grid_geometries, engine, _short_grids(data.staffing), metric))
             return spatial.result()
 
         with session_scope(engine) as session:
@@ -102,20 +102,21 @@ def _postgis_gaps(engine, settings: dict, under: str | None) -> GapResult | None
     return result
 
 
-def _staffed_short(staffing) -> list:
-    """The grids with a staffing finding (a shortfall)."""
+def _short_grids(staffing) -> list:
+    """The grids with a staffing shortfall: those a staffing finding names."""
     if staffing is None:
         return []
     return [code for code, found in zip(staffing["code"].tolist(), staffing["shortfalls"].tolist()) if found]
 
 
 def _grid_geometries(engine, codes, metric) -> tuple:
+    """The grids' geometries in EPSG:4326 and in the metric CRS, indexed by code."""
     geoms = gap_sql.grid_geometries(engine, codes)
     return geoms, geoms.to_crs(metric)
 
 
 def _fill_grid_geometries(result: GapResult, geoms, metric_geoms) -> None:
-    """Give the staffing findings their grid's geometry (metric) and those grids theirs (EPSG:4326)."""
+    """Give the staffing findings their grid's geometry (metric CRS) and those grids theirs (EPSG:4326)."""
     findings = result.report.findings
     todo = findings.geometry.isna() & findings["code"].notna() & ~findings["kind"].isin(SPATIAL_KINDS)
     findings.loc[todo, "geometry"] = findings.loc[todo, "code"].map(metric_geoms).to_numpy()

@@ -154,11 +154,12 @@ def staffing_rollup(table: pd.DataFrame, regions: pd.DataFrame) -> pd.DataFrame:
     for level, width in (("district", 6), ("street", 9), ("community", 12)):
         key = t["community"].str[:width]
         g = t.assign(region=key).groupby("region")
+        status = pd.crosstab(key, t["status"]).reindex(columns=list(STATUS_LABELS), fill_value=0)
         frame = pd.DataFrame({
             "grids": g.size(),
-            "complete": g["status"].apply(lambda s: int((s == "complete").sum())),
-            "short": g["status"].apply(lambda s: int((s == "short").sum())),
-            "unstaffed": g["status"].apply(lambda s: int((s == "unstaffed").sum())),
+            "complete": status["complete"],
+            "short": status["short"],
+            "unstaffed": status["unstaffed"],
             "households": g["households"].sum(),
             "required_cleaners": g["required_cleaners"].sum(),
             "cleaners": g["cleaners"].sum(),

@@ -72,7 +72,8 @@ suspects AS MATERIALIZED (
   SELECT code, geom, m FROM g
    WHERE community IN (SELECT code FROM risky) OR NOT EXISTS (SELECT 1 FROM leaves l WHERE l.code = g.community)),
 pairs AS (
-  SELECT least(s.code COLLATE "C", o.code COLLATE "C") AS code, greatest(s.code COLLATE "C", o.code COLLATE "C") AS other,
+  SELECT least(s.code COLLATE "C", o.code COLLATE "C") AS code,
+         greatest(s.code COLLATE "C", o.code COLLATE "C") AS other,
          ST_Intersection(s.m, ST_Transform(o.geom, %(srid)s)) AS shared
     FROM suspects s JOIN grids o ON o.geom && s.geom AND o.code <> s.code
    WHERE o.code LIKE %(under)s AND o.end_date IS NULL AND ST_Intersects(o.geom, s.geom)

@@ -12,9 +12,10 @@ from sqlalchemy.orm import Session, aliased
 from .schema import Grid, GridHistory, ImportLog, Meta, Person, Region, Role
 
 __all__ = [
-    "now", "load_regions", "load_grids", "load_grid_table", "grid_bounds", "load_people", "load_roles", "used_grid_codes", "register_version",
-    "bump_register_version", "upsert_regions", "write_grid", "retire_grid", "grid_history", "upsert_people",
-    "replace_roles", "log_import", "GRID_COLUMNS", "person_ids", "grid_counts", "find_active_grids", "wipe_register",
+    "now", "load_regions", "load_grids", "load_grid_table", "grid_bounds", "load_people", "load_roles",
+    "used_grid_codes", "register_version", "bump_register_version", "upsert_regions", "write_grid", "retire_grid",
+    "grid_history", "upsert_people", "replace_roles", "log_import", "GRID_COLUMNS", "person_ids", "grid_counts",
+    "find_active_grids", "wipe_register",
 ]
 
 CHUNK = 5000  # bound parameters per IN list: far below SQLite's and PostgreSQL's limits
@@ -107,7 +108,7 @@ def load_roles(session: Session, *, under: str | None = None, people_under: str 
             .order_by(Role.grid, Role.role, Person.phone))
     if people_under:
         stmt = stmt.where(Role.person_id.in_(select(Role.person_id).where(_under(Role.grid, people_under))))
-    rows = [tuple(r) for r in session.connection().execute(stmt).all()]  # Core rows as tuples: pandas reads Row 7x slower
+    rows = [tuple(r) for r in session.connection().execute(stmt).all()]  # tuples: pandas reads Row objects 7x slower
     return pd.DataFrame(rows, columns=labels, dtype=object)
 
 
