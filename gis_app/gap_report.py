@@ -83,23 +83,30 @@ def _postgis_gaps(engine, settings: dict, under: str | None) -> GapResult | None
     if srid is None:
         return None
     with ThreadPoolExecutor(max_workers=2) as pool:
-        # The server finds the spatial gaps while this thread reads the staffing and applies its rules;
-        # the geometries of the grids a staffing finding names are read while the spatial query finishes.
+        # The server finds the spatial gaps while the roles and the grids are read and the staffing
+        # rules applied; the geometries of the grids a staffing finding names are read meanwhile too.
         spatial = pool.submit(gap_sql.spatial_gaps, engine, under, srid, gap_settings(settings))
+        roles = pool.submit(_roles, engine, under)
         shown = []
 
         def spatial_findings(data):
-            shown.append(pool.submit(_grid_geometries, engine, _short_grids(data.staffing), metric))
+            shown.append(pool.submit(gap_sql.grid_geometries, engine, _short_grids(data.staffing), srid))
             return spatial.result()
 
         with session_scope(engine) as session:
             table = repo.load_grid_table(session, under=under)
-            roles = repo.load_roles(session, people_under=under, names=False)
         grids = gpd.GeoDataFrame(table.rename(columns={"community": "region"}),
                                  geometry=gpd.GeoSeries([None] * len(table), crs="EPSG:4326"))
-        result = _run(regions, grids, roles, settings, under or "全部", metric=metric, spatial=spatial_findings)
+        result = _run(regions, grids, roles.result(), settings, under or "全部", metric=metric,
+                      spatial=spatial_findings)
         _fill_grid_geometries(result, *shown[0].result())
     return result
+
+
+def _roles(engine, under):
+    """The roles of the people serving under ``under``, all their grids (the grids-per-person rule)."""
+    with session_scope(engine) as session:
+        return repo.load_roles(session, people_under=under, names=False)
 
 
 def _short_grids(staffing) -> list:
@@ -107,12 +114,6 @@ def _short_grids(staffing) -> list:
     if staffing is None:
         return []
     return [code for code, found in zip(staffing["code"].tolist(), staffing["shortfalls"].tolist()) if found]
-
-
-def _grid_geometries(engine, codes, metric) -> tuple:
-    """The grids' geometries in EPSG:4326 and in the metric CRS, indexed by code."""
-    geoms = gap_sql.grid_geometries(engine, codes)
-    return geoms, geoms.to_crs(metric)
 
 
 def _fill_grid_geometries(result: GapResult, geoms, metric_geoms) -> None:

@@ -37,10 +37,10 @@ SLACK_M2 = DUST_M2
 
 GAPS_SQL = """
 WITH scope AS (SELECT code, geom FROM regions WHERE code LIKE %(under)s),
+parents AS (SELECT DISTINCT left(code, k) AS code FROM scope, generate_series(1, length(code) - 1) k),
 leaves AS MATERIALIZED (
-  SELECT r.code, ST_Transform(r.geom, %(srid)s) AS shell FROM scope r
-   WHERE r.geom IS NOT NULL
-     AND NOT EXISTS (SELECT 1 FROM scope s WHERE s.code > r.code AND left(s.code, length(r.code)) = r.code)),
+  SELECT code, ST_Transform(geom, %(srid)s) AS shell FROM scope
+   WHERE geom IS NOT NULL AND code NOT IN (SELECT code FROM parents)),
 g AS MATERIALIZED (
   SELECT code, community, geom, ST_Transform(geom, %(srid)s) AS m
     FROM grids WHERE code LIKE %(under)s AND end_date IS NULL),
@@ -94,8 +94,12 @@ ORDER BY o, region COLLATE "C", code COLLATE "C", other COLLATE "C", area DESC""
 
 
 def postgis_srid(engine, crs) -> int | None:
-    """Return the SRID of ``crs`` in the database's spatial_ref_sys, or None (no EPSG code there)."""
-    code = pyproj.CRS.from_user_input(crs).to_epsg()
+    """Return the SRID of ``crs`` in the database's spatial_ref_sys, or None (no EPSG code there).
+
+    Only a CRS that is an EPSG CRS outright counts (a PROJ string PROJ finds merely similar does
+    not): areas are measured in exactly the configured CRS on both paths.
+    """
+    code = pyproj.CRS.from_user_input(crs).to_epsg(min_confidence=100)
     if code is None:
         return None
     rows = fetch_raw(engine, "SELECT srid FROM spatial_ref_sys WHERE auth_name = 'EPSG' AND auth_srid = %s", (code,))
@@ -122,8 +126,13 @@ def spatial_gaps(engine, under: str | None, srid: int, settings) -> gpd.GeoDataF
     return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, crs=f"EPSG:{srid}"))
 
 
-def grid_geometries(engine, codes) -> gpd.GeoSeries:
-    """Return the geometries (EPSG:4326) of the grids with these codes, indexed by code: one query, one array."""
-    rows = fetch_raw(engine, "SELECT code, ST_AsBinary(geom) FROM grids WHERE code = ANY(%s)", (list(codes),))
-    geoms = shapely.from_wkb([bytes(r[1]) for r in rows]) if rows else []
-    return gpd.GeoSeries(geoms, index=pd.Index([r[0] for r in rows], dtype=object), crs="EPSG:4326")
+def grid_geometries(engine, codes, srid: int) -> tuple[gpd.GeoSeries, gpd.GeoSeries]:
+    """Return the geometries of the grids with these codes in EPSG:4326 and in the CRS of ``srid``, by code.
+
+    One query: the server projects them (no PROJ work in this process).
+    """
+    rows = fetch_raw(engine, "SELECT code, ST_AsBinary(geom), ST_AsBinary(ST_Transform(geom, %s)) FROM grids "
+                             "WHERE code = ANY(%s)", (srid, list(codes)))
+    index = pd.Index([r[0] for r in rows], dtype=object)
+    return tuple(gpd.GeoSeries(shapely.from_wkb([bytes(r[i]) for r in rows]) if rows else [], index=index, crs=crs)
+                 for i, crs in ((1, "EPSG:4326"), (2, f"EPSG:{srid}")))
