@@ -15,8 +15,8 @@ same run, interleaved:
   tile joined to the status map) and again cached, vs the same tile query written bare, one SQL
   statement returning each tile's FeatureCollection text; then the first tile after a write
   (PATCH through the API) against the in-process snapshot every write used to cost;
-- the gap report of one district (gis_app.gap_report.register_gaps vs holes, overlaps and grids
-  out of bounds in SQL);
+- the gap report of one district (gis_app.gap_report.register_gaps vs its spatial query run bare,
+  plus a bare query of each grid's leaders and cleaners against ceil(households / 100));
 
 with the plans checked by EXPLAIN (GiST index used, no JIT) and the 1M-point join of locate_many
 timed with the product's connection settings against the server defaults. Ends with one JSON line.
@@ -49,15 +49,17 @@ from support.measure import measure  # noqa: E402
 from gis_app import create_app  # noqa: E402
 from gis_app.api.grid_query import grid_page  # noqa: E402
 from gis_app.errors import NotFound  # noqa: E402
-from gis_app.gap_report import register_gaps  # noqa: E402
+from gis_app.gap_report import gap_settings, register_gaps  # noqa: E402
 from gis_app.register import LOCATE_SQL, locate, locate_many  # noqa: E402
 from gis_app.storage import upgrade  # noqa: E402
 from gis_app.storage.db import PG_SETTINGS  # noqa: E402
 from gis_app.views import tile_data  # noqa: E402
 from gis_app.views.tile_data import clear_tiles, grid_tile, tile_bounds  # noqa: E402
+from gis_app.storage.gap_sql import GAPS_SQL, gap_params  # noqa: E402
+from grids.gaps import SPATIAL_KINDS  # noqa: E402
 
 SERVER = "postgresql://postgres@127.0.0.1:5432"
-METRIC = "EPSG:4545"
+METRIC, METRIC_SRID = "EPSG:4545", 4545
 X0, Y0 = 600_000.0, 2_650_000.0          # south-west corner of the city in EPSG:4545 (near Liuzhou)
 CELL, SIDE = 100.0, 20                    # grids of 100 m; a community is 20 x 20 grids (2 km)
 COLS = 25                                 # communities per row of the city
@@ -90,24 +92,14 @@ SELECT '{{"type":"FeatureCollection","features":[' || coalesce(string_agg(
   FROM grids
  WHERE end_date IS NULL AND ST_Intersects(geom, ST_MakeEnvelope(%s, %s, %s, %s, 4326))"""
 
-GAPS_BARE = """
-WITH c AS (SELECT code, geom FROM regions WHERE level = 'community' AND code LIKE %(d)s),
-hole_pieces AS (
-  SELECT c.code, (ST_Dump(ST_Difference(c.geom, ST_Union(g.geom)))).geom AS piece
-    FROM c JOIN grids g ON g.community = c.code AND g.end_date IS NULL
-   GROUP BY c.code, c.geom),
-overlap_pieces AS (
-  SELECT a.code, b.code AS other, ST_Intersection(a.geom, b.geom) AS piece
-    FROM grids a JOIN grids b ON a.geom && b.geom AND a.code < b.code
-   WHERE a.code LIKE %(d)s AND a.end_date IS NULL AND b.end_date IS NULL
-     AND ST_Relate(a.geom, b.geom, '2********')),
-outside_pieces AS (
-  SELECT g.code, ST_Difference(g.geom, r.geom) AS piece
-    FROM grids g JOIN regions r ON r.code = g.community
-   WHERE g.code LIKE %(d)s AND g.end_date IS NULL AND NOT ST_CoveredBy(g.geom, r.geom))
-SELECT 'hole', code, NULL, ST_Area(ST_Transform(piece, 4545)) FROM hole_pieces
-UNION ALL SELECT 'overlap', code, other, ST_Area(ST_Transform(piece, 4545)) FROM overlap_pieces
-UNION ALL SELECT 'outside', code, NULL, ST_Area(ST_Transform(piece, 4545)) FROM outside_pieces"""
+GAPS_BARE = GAPS_SQL  # the product's spatial gap query, run bare on a plain psycopg connection
+# The core of the staffing rule, bare: each grid's leaders, and its cleaners against ceil(households / 100).
+STAFFING_BARE = """
+SELECT g.code, count(*) FILTER (WHERE r.role = 'leader') AS leaders,
+       count(*) FILTER (WHERE r.role = 'cleaner') AS cleaners, ceil(g.households / 100.0)::int AS required
+  FROM grids g LEFT JOIN roles r ON r.grid = g.code
+ WHERE g.code LIKE %(d)s AND g.end_date IS NULL
+ GROUP BY g.code, g.households"""
 
 
 # ---- the register ------------------------------------------------------------------------------
@@ -363,7 +355,6 @@ def main():
             with measure("COPY into PostGIS", steps):
                 load(url, regions, grids)
         app = create_app({"SANIGRID_INSTANCE": str(work), "SANIGRID_DATABASE_URL": sa_url})
-        engine, settings = app.extensions["sanigrid.engine"], app.config
         figures = run(app, url, args, steps)
     finally:
         if not args.keep:
@@ -372,6 +363,45 @@ def main():
             with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as admin:
                 admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     print(json.dumps(figures, ensure_ascii=False))
+
+
+def bare_gaps(bare, params):
+    """The reference: the spatial gap query and the staffing core, bare, one after the other (and their times)."""
+    t_spatial, spatial = timed(lambda: bare.execute(GAPS_BARE, params).fetchall())
+    t_staff, staff = timed(lambda: bare.execute(STAFFING_BARE, params).fetchall())
+    return spatial, staff, t_spatial, t_staff
+
+
+def _finding(kind, region, code, other, area) -> tuple:
+    text = lambda v: "" if v is None or v != v else str(v)  # noqa: E731  (None or NaN: no region)
+    return kind, text(region), text(code), text(other), round(float(area), 1)
+
+
+def gap_section(engine, settings, bare, district, steps) -> dict:
+    """The gap report of one district through the product, then bare, interleaved; do the findings agree?"""
+    params = {**gap_params(district, METRIC_SRID, gap_settings(settings)), "d": f"{district}%"}
+    ours, theirs = [], []
+    with measure("gap report (3x product, 3x bare)", steps):
+        for _ in range(3):
+            t, result = timed(register_gaps, engine, settings, district)
+            ours.append(t)
+            t, (spatial, staff, *parts) = timed(bare_gaps, bare, params)
+            theirs.append((t, *parts))
+    findings = result.report.findings
+    found = sorted(_finding(*r) for r in findings[findings["kind"].isin(SPATIAL_KINDS)][
+        ["kind", "region", "code", "other", "area_m2"]].itertuples(index=False, name=None))
+    bare_found = sorted(_finding(*r[:5]) for r in spatial)
+    kinds = findings["kind"].value_counts()
+    t_ours, (t_bare, t_spatial, t_staff) = min(ours), min(theirs)
+    figures = {"district": district, "grids": len(staff), "s": round(t_ours, 3), "bare_s": round(t_bare, 3),
+               "ratio": round(t_ours / t_bare, 3), "bare_spatial_s": round(t_spatial, 3),
+               "bare_staffing_s": round(t_staff, 3), "holes": int(kinds.get("hole", 0)),
+               "bare_holes": sum(r[0] == "hole" for r in spatial), "same_spatial_findings": found == bare_found,
+               "no_leader": int(kinds.get("no_leader", 0)), "bare_no_leader": sum(r[1] == 0 for r in staff),
+               "cleaners_below_ratio": int(kinds.get("cleaners_below_ratio", 0)),
+               "bare_cleaners_below_ratio": sum(r[2] < r[3] for r in staff), "findings": len(findings)}
+    print("gap report", figures, flush=True)
+    return figures
 
 
 def run(app, url, args, steps) -> dict:
@@ -433,22 +463,12 @@ def run(app, url, args, steps) -> dict:
         out["after_write"] = after_write(app, engine, settings, cx, cy)
 
     if "gap_report" in wanted:
-        with measure("gap report (product)", steps):
-            t_ours, result = best(register_gaps, engine, settings, district, repeat=2)
-        with measure("gap report (bare SQL)", steps):
-            t_bare, rows = best(lambda: bare.execute(GAPS_BARE, {"d": f"{district}%"}).fetchall(), repeat=2)
-        findings = result.report.findings
-        holes_ours = int((findings["kind"] == "hole").sum())
-        holes_bare = sum(1 for r in rows if r[0] == "hole" and r[3] >= settings["SANIGRID_SLIVER_AREA_M2"])
-        out["gap_report"] = {"district": district, "s": round(t_ours, 3), "bare_s": round(t_bare, 3),
-                             "ratio": round(t_ours / t_bare, 3), "holes": holes_ours, "bare_holes": holes_bare,
-                             "findings": len(findings)}
-        print("gap report", out["gap_report"], flush=True)
+        out["gap_report"] = gap_section(engine, settings, bare, district, steps)
 
     # The plans: GiST index on the spatial queries, no JIT anywhere.
     plans = {"locate": plan(bare, LOCATE_BARE, (cx, cy)),
              "district_bbox": plan(bare, FEATURES_BARE.format(geom="geom"), dbox),
-             "gap_report": plan(bare, GAPS_BARE, {"d": f"{district}%"}),
+             "gap_report": plan(bare, GAPS_BARE, gap_params(district, METRIC_SRID, gap_settings(settings))),
              "tile": plan(bare, tile_data.TILE_SQL, (tile_data._screen_tolerance(ZOOMS[0]), 5,
                                                      *tile_bounds(ZOOMS[0], *screen_tiles(cx, cy, ZOOMS[0])[0])))}
     out["plans"] = {k: {"gist": "ix_grids_geom" in p, "jit": "JIT:" in p} for k, p in plans.items()}

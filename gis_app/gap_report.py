@@ -2,25 +2,30 @@
 
 Both read their input, project it to the metric CRS and call :func:`grids.gaps.gap_report`;
 the CLI, the API and the report page call these two functions, never grids.gaps directly.
+On PostGIS the register's holes, overlaps and grids out of bounds are found in SQL
+(storage.gap_sql) and handed to gap_report, which adds the staffing kind and the roll-up:
+grid geometries stay on the server but for the grids a staffing finding shows.
 """
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from grids.codes import CodeError, check_region_code
 from grids.coverage import assign_regions
 from grids.crs import CRSError, metric_crs_for
-from grids.gaps import GapReport, GapSettings, gap_report, leaf_regions
+from grids.gaps import SPATIAL_KINDS, GapReport, GapSettings, gap_report, leaf_regions
 
 from .errors import NotFound, ValidationFailed, checked_region_code
 from .imports import read_features
+from .storage import gap_sql, on_postgis, session_scope
 from .storage import repository as repo
-from .storage import session_scope
 
 __all__ = ["GapResult", "gap_settings", "register_gaps", "file_gaps"]
 
@@ -31,7 +36,8 @@ class GapResult:
 
     report: GapReport
     regions: gpd.GeoDataFrame   # EPSG:4326, code, name, level
-    grids: gpd.GeoDataFrame     # EPSG:4326, code, name, region, households
+    grids: gpd.GeoDataFrame     # EPSG:4326, code, name, region, households (on PostGIS a geometry only
+                                # where a staffing finding needs it)
     scope: str
     metric_crs: str
 
@@ -48,32 +54,107 @@ def register_gaps(engine, settings: dict, under: str | None = None) -> GapResult
     """Return the gap report of the register, or of one district, street or community."""
     if under is not None:
         under = checked_region_code(under)
+    if on_postgis(engine):
+        result = _postgis_gaps(engine, settings, under)
+        if result is not None:
+            return result
+    return _shapely_gaps(engine, settings, under)
+
+
+def _shapely_gaps(engine, settings: dict, under: str | None) -> GapResult:
+    """The report with every grid read, geometry and all, and every kind run in shapely."""
     with session_scope(engine) as session:
         regions = repo.load_regions(session, under=under)
         grids = repo.load_grids(session, under=under)
         roles = repo.load_roles(session, people_under=under)  # their grids outside ``under`` count too
-    if under is not None and under not in set(regions["code"]):
-        raise NotFound(f"region {under} is not in the register")
+    _check_scope(regions, under)
     grids = grids.rename(columns={"community": "region"})
     return _run(regions, grids, roles, settings, under or "全部")
 
 
-def _metric(settings, regions, grids) -> str:
-    geoms = [g for g in list(regions.geometry) + list(grids.geometry) if g is not None]
-    if not geoms:
+def _postgis_gaps(engine, settings: dict, under: str | None) -> GapResult | None:
+    """The report with its spatial kinds found in SQL; None when the metric CRS has no SRID in the database."""
+    with session_scope(engine) as session:
+        regions = repo.load_regions(session, under=under)
+        bounds = repo.grid_bounds(session, under=under)
+    _check_scope(regions, under)
+    metric = _metric(settings, _bounds(regions.geometry), bounds)
+    srid = gap_sql.postgis_srid(engine, metric)
+    if srid is None:
+        return None
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        # The server finds the spatial gaps while the roles and the grids are read and the staffing
+        # rules applied; the geometries of the grids a staffing finding names are read meanwhile too.
+        spatial = pool.submit(gap_sql.spatial_gaps, engine, under, srid, gap_settings(settings))
+        roles = pool.submit(_roles, engine, under)
+        shown = []
+
+        def spatial_findings(data):
+            shown.append(pool.submit(gap_sql.grid_geometries, engine, _short_grids(data.staffing), srid))
+            return spatial.result()
+
+        with session_scope(engine) as session:
+            table = repo.load_grid_table(session, under=under)
+        grids = gpd.GeoDataFrame(table.rename(columns={"community": "region"}),
+                                 geometry=gpd.GeoSeries([None] * len(table), crs="EPSG:4326"))
+        result = _run(regions, grids, roles.result(), settings, under or "全部", metric=metric,
+                      spatial=spatial_findings)
+        _fill_grid_geometries(result, *shown[0].result())
+    return result
+
+
+def _roles(engine, under):
+    """The roles of the people serving under ``under``, all their grids (the grids-per-person rule)."""
+    with session_scope(engine) as session:
+        return repo.load_roles(session, people_under=under, names=False)
+
+
+def _short_grids(staffing) -> list:
+    """The grids with a staffing shortfall: those a staffing finding names."""
+    if staffing is None:
+        return []
+    return [code for code, found in zip(staffing["code"].tolist(), staffing["shortfalls"].tolist()) if found]
+
+
+def _fill_grid_geometries(result: GapResult, geoms, metric_geoms) -> None:
+    """Give the staffing findings their grid's geometry (metric CRS) and those grids theirs (EPSG:4326)."""
+    findings = result.report.findings
+    todo = findings.geometry.isna() & findings["code"].notna() & ~findings["kind"].isin(SPATIAL_KINDS)
+    findings.loc[todo, "geometry"] = findings.loc[todo, "code"].map(metric_geoms).to_numpy()
+    shown = result.grids["code"].isin(set(geoms.index))
+    result.grids.loc[shown, "geometry"] = result.grids.loc[shown, "code"].map(geoms).to_numpy()
+
+
+def _check_scope(regions, under) -> None:
+    if under is not None and under not in set(regions["code"]):
+        raise NotFound(f"region {under} is not in the register")
+
+
+def _bounds(geoms):
+    """Lon/lat bounds of geometries (None entries allowed), None when there are none."""
+    geoms = np.asarray(geoms, dtype=object)
+    box = shapely.total_bounds(geoms) if len(geoms) else np.full(4, np.nan)
+    return tuple(box) if np.isfinite(box).all() else None
+
+
+def _metric(settings, *bounds) -> str:
+    """The metric CRS of data with these lon/lat bounds (None: no geometry)."""
+    boxes = np.array([b for b in bounds if b is not None], dtype=float).reshape(-1, 4)
+    if not len(boxes):
         return "EPSG:4545"  # nothing to measure: any metric CRS gives empty results
+    box = (*boxes[:, :2].min(axis=0), *boxes[:, 2:].max(axis=0))
     try:
-        return metric_crs_for(geoms, override=settings.get("SANIGRID_METRIC_CRS")).to_string()
+        return metric_crs_for(bounds=box, override=settings.get("SANIGRID_METRIC_CRS")).to_string()
     except CRSError as exc:
         raise ValidationFailed(str(exc)) from None
 
 
-def _run(regions, grids, roles, settings, scope) -> GapResult:
-    metric = _metric(settings, regions, grids)
+def _run(regions, grids, roles, settings, scope, *, metric=None, spatial=None) -> GapResult:
+    metric = metric or _metric(settings, _bounds(regions.geometry), _bounds(grids.geometry))
     regions = regions[["code", "name", "level", "geometry"]].copy()
     grids = grids.reindex(columns=["code", "name", "region", "households", "geometry"])
     grids["households"] = pd.to_numeric(grids["households"], errors="coerce").fillna(0).astype(int)
-    report = gap_report(regions.to_crs(metric), grids.to_crs(metric), roles, gap_settings(settings))
+    report = gap_report(regions.to_crs(metric), grids.to_crs(metric), roles, gap_settings(settings), spatial=spatial)
     return GapResult(report, regions, grids, scope, metric)
 
 
@@ -88,13 +169,14 @@ def file_gaps(settings: dict, regions_path, grids_path, *, crs=None, encoding=No
     """
     regions = _regions_frame(*_read(settings, regions_path, crs, encoding, make_valid), code_field, name_field)
     grids = _grids_frame(*_read(settings, grids_path, crs, encoding, make_valid), code_field, name_field)
-    metric = _metric(settings, regions, grids)
+    metric = _metric(settings, _bounds(regions.geometry), _bounds(grids.geometry))
     leaves = leaf_regions(regions.to_crs(metric))
     hint = [c if isinstance(c, str) and c in set(leaves["code"]) else code
             for c, code in zip(grids["community"], grids["code"])]
     grids["region"] = assign_regions(hint, grids.to_crs(metric).geometry.array, list(leaves["code"]),
                                      leaves.geometry.array)
-    return _run(regions, grids.drop(columns="community"), None, settings, _scope(regions_path, grids_path))
+    return _run(regions, grids.drop(columns="community"), None, settings, _scope(regions_path, grids_path),
+                metric=metric)
 
 
 def _scope(regions_path, grids_path) -> str:

@@ -28,6 +28,9 @@ __all__ = ["GapSettings", "GapInput", "GapReport", "GAP_KINDS", "gap_kind", "gap
 FINDING_COLUMNS = ["kind", "region", "code", "other", "area_m2", "households", "cleaner_gap", "detail",
                    "geometry"]
 SPATIAL_KINDS = ("hole", "sliver", "overlap", "outside")
+# The registered gap kind that finds each spatial kind of finding (``gap_report(spatial=...)``).
+_SPATIAL_GAP_KINDS_OF = {"hole": "holes", "sliver": "holes", "overlap": "overlaps", "outside": "outside"}
+_SPATIAL_GAP_KINDS = set(_SPATIAL_GAP_KINDS_OF.values())
 GAP_KINDS: dict = {}
 
 
@@ -126,10 +129,7 @@ def _findings(frame: pd.DataFrame, **constant) -> pd.DataFrame:
 
 @gap_kind("holes")
 def _holes(data: GapInput) -> pd.DataFrame:
-    found = coverage.holes(data.pieces, data.settings.sliver_area_m2)
-    found["detail"] = [f"{'缝隙' if k == 'sliver' else '空洞'} {a:,.1f} m² 未被本区域网格覆盖"
-                       for k, a in zip(found["kind"], found["area_m2"])]
-    return _findings(found)
+    return _spatial(coverage.holes(data.pieces, data.settings.sliver_area_m2))
 
 
 @gap_kind("overlaps")
@@ -137,9 +137,7 @@ def _overlaps(data: GapInput) -> pd.DataFrame:
     found = coverage.overlaps(data.grids["code"], data.geoms, data.flagged, data.settings.overlap_tolerance_m2,
                               data.tree)
     region = pd.Series(data.grids["region"].to_numpy(), index=data.grids["code"].to_numpy())
-    found["region"] = found["code"].map(region)
-    found["detail"] = [f"与网格{o}重叠 {a:,.1f} m²" for o, a in zip(found["other"], found["area_m2"])]
-    return _findings(found, kind="overlap")
+    return _spatial(found.assign(kind="overlap", region=found["code"].map(region)))
 
 
 @gap_kind("outside")
@@ -147,8 +145,25 @@ def _outside(data: GapInput) -> pd.DataFrame:
     leaves = data.leaves
     found = coverage.outside(data.grids["code"], data.geoms, data.grids["region"], list(leaves["code"]),
                              leaves.geometry.array, data.pieces, data.settings.outside_tolerance_m, data.tree)
-    found["detail"] = [f"超出所属区域{r} {a:,.1f} m²" for r, a in zip(found["region"], found["area_m2"])]
-    return _findings(found, kind="outside")
+    return _spatial(found.assign(kind="outside"))
+
+
+def _spatial(found: pd.DataFrame) -> pd.DataFrame:
+    """Hole, sliver, overlap and outside findings with their details: one wording however they were found."""
+    if not len(found):
+        return _findings(found)
+    found = found.reindex(columns=list(dict.fromkeys([*found.columns, "region", "other"])))
+    found["detail"] = [_detail(k, r, o, a) for k, r, o, a in
+                       zip(found["kind"], found["region"], found["other"], found["area_m2"])]
+    return _findings(found)
+
+
+def _detail(kind: str, region, other, area: float) -> str:
+    if kind in ("hole", "sliver"):
+        return f"{'缝隙' if kind == 'sliver' else '空洞'} {area:,.1f} m² 未被本区域网格覆盖"
+    if kind == "overlap":
+        return f"与网格{other}重叠 {area:,.1f} m²"
+    return f"超出所属区域{region} {area:,.1f} m²"
 
 
 @gap_kind("staffing")
@@ -178,7 +193,7 @@ class GapReport:
 
 
 def gap_report(regions: gpd.GeoDataFrame, grids: gpd.GeoDataFrame, roles: pd.DataFrame | None = None,
-               settings: GapSettings | None = None, kinds=None) -> GapReport:
+               settings: GapSettings | None = None, kinds=None, spatial=None) -> GapReport:
     """Find every coverage gap of ``grids`` in ``regions`` and roll them up per region.
 
     Parameters
@@ -194,6 +209,12 @@ def gap_report(regions: gpd.GeoDataFrame, grids: gpd.GeoDataFrame, roles: pd.Dat
         Tolerances; the defaults of :class:`GapSettings` when None.
     kinds : iterable of str, optional
         Registered gap kinds to run (default: all of :data:`GAP_KINDS`).
+    spatial : pandas.DataFrame or callable, optional
+        Hole, sliver, overlap and outside findings found elsewhere by the same rules (columns
+        kind, region, code, other, area_m2, geometry in the same CRS; e.g. in SQL on PostGIS),
+        or a function of the :class:`GapInput` returning them, called once the other kinds
+        have run (a query may run meanwhile). The kinds holes, overlaps and outside are then
+        not run; ``grids`` need no geometry (a grid without one gives its staffing findings none).
 
     Returns
     -------
@@ -208,7 +229,10 @@ def gap_report(regions: gpd.GeoDataFrame, grids: gpd.GeoDataFrame, roles: pd.Dat
     """
     data = GapInput(regions, grids, roles, settings or GapSettings())
     names = _check(data, kinds)
-    found = [GAP_KINDS[name](data) for name in names]
+    found = [GAP_KINDS[name](data) for name in names if spatial is None or name not in _SPATIAL_GAP_KINDS]
+    if spatial is not None:
+        spatial = spatial(data) if callable(spatial) else spatial  # after the other kinds: a query ran meanwhile
+        found.insert(0, _spatial(spatial[spatial["kind"].map(_SPATIAL_GAP_KINDS_OF).isin(names)]))
     found = [f for f in found if len(f)]
     frame = pd.concat(found, ignore_index=True) if found else pd.DataFrame(columns=FINDING_COLUMNS)
     findings = gpd.GeoDataFrame(frame, geometry="geometry", crs=regions.crs)

@@ -33,9 +33,10 @@ def _map_parts(result) -> dict | None:
     from layers.gaps import gap_layers, region_layer
 
     regions = result.regions[result.regions.geometry.notna()]
-    if len(regions) == 0 and len(result.grids) == 0:
+    grids = result.grids[result.grids.geometry.notna()]  # on PostGIS only the grids a finding shows
+    if len(regions) == 0 and len(grids) == 0:
         return None
-    bounds = regions.total_bounds if len(regions) else result.grids.total_bounds
+    bounds = regions.total_bounds if len(regions) else grids.total_bounds
     fmap = offline_map(bounds, static_url=url_for("static", filename=""), tiles=current_app.config["SANIGRID_TILES"])
     region_layer(result.regions).add_to(fmap)
     for layer in gap_layers(gap_features(result)):

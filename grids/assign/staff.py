@@ -31,7 +31,7 @@ import pandas as pd
 from ortools.graph.python import min_cost_flow
 from scipy.spatial import cKDTree
 
-from ..roles import CLEANER, LEADER, ROLE_KINDS
+from ..roles import CLEANER, ROLE_KINDS
 from ..staffing import required_cleaners
 
 __all__ = ["StaffPlan", "assign_staff", "posts_needed", "ALL_PAIRS_LIMIT"]
