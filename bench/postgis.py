@@ -21,7 +21,8 @@ same run, interleaved:
 with the plans checked by EXPLAIN (GiST index used, no JIT) and the 1M-point join of locate_many
 timed with the product's connection settings against the server defaults. Ends with one JSON line.
 
-    .venv/bin/python bench/postgis.py [--grids 200000] [--points 10000] [--keep] [--database NAME] [--only screens]
+    .venv/bin/python bench/postgis.py [--grids 200000] [--points 10000] [--keep] [--database NAME]
+                                      [--only SECTION ...]  (locate, district_bbox, screens, gap_report, join_1m)
 """
 from __future__ import annotations
 
@@ -469,7 +470,8 @@ def run(app, url, args, steps) -> dict:
     plans = {"locate": plan(bare, LOCATE_BARE, (cx, cy)),
              "district_bbox": plan(bare, FEATURES_BARE.format(geom="geom"), dbox),
              "gap_report": plan(bare, GAPS_BARE, gap_params(district, METRIC_SRID, gap_settings(settings))),
-             "tile": plan(bare, tile_data.TILE_SQL, (tile_data._screen_tolerance(ZOOMS[0]), 5,
+             "tile": plan(bare, tile_data.TILE_SQL, (tile_data._screen_tolerance(ZOOMS[0]),
+                                                     tile_data._decimals(ZOOMS[0]),
                                                      *tile_bounds(ZOOMS[0], *screen_tiles(cx, cy, ZOOMS[0])[0])))}
     out["plans"] = {k: {"gist": "ix_grids_geom" in p, "jit": "JIT:" in p} for k, p in plans.items()}
 

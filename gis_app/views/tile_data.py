@@ -196,8 +196,7 @@ def _encode_mvt(engine, status: dict, z: int, x: int, y: int) -> bytes:
     return bytes(fetch_raw(engine, MVT_SQL, (z, x, y, codes, [status.get(c, "unstaffed") for c in codes]))[0][0])
 
 
-def _encode(engine, settings, fmt: str, z: int, x: int, y: int) -> tuple[int, bytes]:
-    bounds = tile_bounds(z, x, y)
+def _encode(engine, settings, fmt: str, z: int, x: int, y: int, bounds) -> tuple[int, bytes]:
     if not on_postgis(engine):
         if fmt != "geojson":
             raise Unsupported(f"vector tiles (.{fmt}) are built by PostGIS (ST_AsMVT); this register runs on "
@@ -225,7 +224,7 @@ def grid_tile(engine, settings, z: int, x: int, y: int, fmt: str = "geojson") ->
     A tile kept under the version this process saw last is answered after one version check; any
     other costs what encoding it costs (on PostGIS one query, which also reads the version).
     """
-    tile_bounds(z, x, y)
+    bounds = tile_bounds(z, x, y)
     if fmt not in FORMATS:
         raise ValidationFailed(f"tile format {fmt!r}: give one of {', '.join(FORMATS)}")
     url = str(engine.url)
@@ -238,7 +237,7 @@ def grid_tile(engine, settings, z: int, x: int, y: int, fmt: str = "geojson") ->
                 if (url, seen, fmt, z, x, y) in _tiles:
                     _tiles.move_to_end((url, seen, fmt, z, x, y))
             return version, body
-    version, body = _encode(engine, settings, fmt, z, x, y)
+    version, body = _encode(engine, settings, fmt, z, x, y, bounds)
     _seen[url] = version
     _keep((url, version, fmt, z, x, y), body)
     return version, body
