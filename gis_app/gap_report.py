@@ -90,7 +90,7 @@ def _postgis_gaps(engine, settings: dict, under: str | None) -> GapResult | None
         shown = []
 
         def spatial_findings(data):
-            shown.append(pool.submit(gap_sql.grid_geometries, engine, _short_grids(data.staffing), srid))
+            shown.append(pool.submit(gap_sql.grid_geometries, engine, _short_grids(data.staffing), metric))
             return spatial.result()
 
         with session_scope(engine) as session:
