@@ -93,7 +93,7 @@ def _postgis_gaps(engine, settings: dict, under: str | None) -> GapResult | None
             shown.append(pool.submit(gap_sql.grid_geometries, engine, _short_grids(data.staffing), metric))
             return spatial.result()
 
-        with session_scope(engine) as session:
+        with session_scope(engine, serial=True) as session:
             table = repo.load_grid_table(session, under=under)
         grids = gpd.GeoDataFrame(table.rename(columns={"community": "region"}),
                                  geometry=gpd.GeoSeries([None] * len(table), crs="EPSG:4326"))
@@ -105,7 +105,7 @@ def _postgis_gaps(engine, settings: dict, under: str | None) -> GapResult | None
 
 def _roles(engine, under):
     """The roles of the people serving under ``under``, all their grids (the grids-per-person rule)."""
-    with session_scope(engine) as session:
+    with session_scope(engine, serial=True) as session:
         return repo.load_roles(session, people_under=under, names=False)
 
 

@@ -19,6 +19,21 @@ def test_every_connection_has_the_settings_the_plans_rely_on(engine):
     assert shown == PG_SETTINGS
 
 
+def test_a_serial_read_session_plans_without_workers_and_hands_its_connection_back_reset(engine):
+    from gis_app.storage.db import _reader
+
+    reader = _reader(engine)
+    reader.dispose()  # one pooled connection from here on: the serial session's must come back reset
+    with session_scope(engine, serial=True) as session:
+        inside = session.connection().exec_driver_sql("SHOW max_parallel_workers_per_gather").scalar()
+        pid = session.connection().exec_driver_sql("SELECT pg_backend_pid()").scalar()
+    with session_scope(engine) as session:
+        after = session.connection().exec_driver_sql("SHOW max_parallel_workers_per_gather").scalar()
+        again = session.connection().exec_driver_sql("SELECT pg_backend_pid()").scalar()
+    assert inside == "0"
+    assert again == pid and after != "0"  # the same pooled connection, its setting back to the server's
+
+
 def test_geometries_are_postgis_columns_in_4326_with_gist_indexes(engine):
     with engine.connect() as conn:
         columns = conn.execute(text("SELECT f_table_name, type, srid FROM geometry_columns "

@@ -9,6 +9,7 @@ import shapely
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session, aliased
 
+from .db import fetch_tuples
 from .schema import Grid, GridHistory, ImportLog, Meta, Person, Region, Role
 
 __all__ = [
@@ -71,8 +72,7 @@ def load_grid_table(session: Session, *, under: str | None = None) -> pd.DataFra
     """Return the active grids' code, name, community and households ordered by code: no geometry, no attrs."""
     stmt = (select(Grid.code, Grid.name, Grid.community, Grid.households)
             .where(_under(Grid.code, under), Grid.end_date.is_(None)).order_by(Grid.code))
-    return pd.DataFrame([tuple(r) for r in session.connection().execute(stmt).all()],
-                        columns=["code", "name", "community", "households"], dtype=object)
+    return pd.DataFrame(fetch_tuples(session, stmt), columns=["code", "name", "community", "households"], dtype=object)
 
 
 def grid_bounds(session: Session, *, under: str | None = None) -> tuple | None:
@@ -108,8 +108,7 @@ def load_roles(session: Session, *, under: str | None = None, people_under: str 
             .order_by(Role.grid, Role.role, Person.phone))
     if people_under:
         stmt = stmt.where(Role.person_id.in_(select(Role.person_id).where(_under(Role.grid, people_under))))
-    rows = [tuple(r) for r in session.connection().execute(stmt).all()]  # tuples: pandas reads Row objects 7x slower
-    return pd.DataFrame(rows, columns=labels, dtype=object)
+    return pd.DataFrame(fetch_tuples(session, stmt), columns=labels, dtype=object)
 
 
 def used_grid_codes(session: Session, community: str) -> list[str]:
