@@ -54,6 +54,11 @@ def _missing(value) -> bool:
     return value is None or value is pd.NA or (isinstance(value, float) and value != value)
 
 
+def _missing_values(values: pd.Series) -> np.ndarray:
+    """:func:`_missing` over a column: None, NaN and pd.NA."""
+    return pd.isna(values.to_numpy(dtype=object))
+
+
 @functools.lru_cache(maxsize=64)
 def _missing_kinds(kinds: frozenset) -> Shortfall | None:
     missing = [k for k in FIVE_KINDS if k not in kinds]
@@ -100,7 +105,7 @@ def _grids_per_person(roles: pd.DataFrame, above: int = 0) -> dict:
     """Return person → number of grids served (as the person or the backup), for those serving more than ``above``."""
     pairs = pd.concat([roles[["grid", column]].set_axis(["grid", "person"], axis=1) for column in ("person", "backup")],
                       ignore_index=True)
-    pairs = pairs[pairs["person"].map(_missing, na_action=None).eq(False)].drop_duplicates()
+    pairs = pairs[~_missing_values(pairs["person"])].drop_duplicates()
     counts = pairs["person"].value_counts(sort=False)
     return {p: int(n) for p, n in counts.items() if n > above}
 
@@ -151,7 +156,7 @@ def staffing_table(grids: pd.DataFrame, roles: pd.DataFrame,
         c, r = int(cleaners[i]), int(need[i])
         found.add(i, Shortfall("cleaners_below_ratio", f"保洁员{c}名, 需{r}名 cleaners {c} < {r} required"))
     posts = own[role == CLEANER]
-    no_backup = posts["backup"].map(_missing, na_action=None).to_numpy(dtype=bool)
+    no_backup = _missing_values(posts["backup"])
     is_self = ~no_backup & (posts["backup"] == posts["person"]).to_numpy(dtype=bool)
     for i, person, absent, own_self in zip(posts["at"].tolist(), posts["person"].tolist(), no_backup.tolist(),
                                            is_self.tolist()):
@@ -202,8 +207,9 @@ def _leader_shortfall(count: int) -> Shortfall:
 
 
 def _households(values: pd.Series) -> np.ndarray:
-    """Households as int64, each checked by :func:`required_cleaners` unless the column is integers already."""
-    if pd.api.types.is_integer_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype):
+    """Households as int64, each checked by :func:`required_cleaners` unless the column holds integers only."""
+    if (pd.api.types.is_integer_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype)) or (
+            values.dtype == object and pd.api.types.infer_dtype(values, skipna=False) == "integer"):
         array = values.to_numpy(dtype=np.int64)
         if (array < 0).any():
             required_cleaners(int(array[array < 0][0]))  # raises with the offending value
