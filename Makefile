@@ -14,7 +14,7 @@ $(STAMP): setup.cfg pyproject.toml
 
 install: $(STAMP)
 
-# Debian packages the tests use as independent clients (GDAL's ogrinfo). Installed only when missing.
+# Debian packages the tests use as independent clients (GDAL's ogrinfo, QGIS). Installed only when missing.
 system-deps:
 	@command -v ogrinfo >/dev/null 2>&1 || { \
 	  echo "installing Debian gdal-bin (ogrinfo) for the export tests"; \
@@ -28,6 +28,11 @@ system-deps:
 	@{ command -v chromium >/dev/null 2>&1 && fc-list 2>/dev/null | grep -q "Noto Sans CJK"; } || { \
 	  echo "installing Debian chromium and fonts-noto-cjk for the browser tests"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; }
+	@# tests/test_qgis_client.py drives Debian's QGIS 3.22 (system python, not the venv) as a client.
+	@{ /usr/bin/python3 -c 'import qgis.core' >/dev/null 2>&1 && test -f /usr/lib/qgis/plugins/libprovider_wfs.so; } || { \
+	  echo "installing Debian python3-qgis and qgis-providers for the QGIS client test"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	    python3-qgis qgis-providers >/dev/null; }
 
 demo: install
 	$(PY) -m gis_app init
