@@ -109,8 +109,8 @@ def _database_url(name: str) -> str:
 
 def drop_database(name: str) -> None:
     """Drop a test database, closing this process's pooled connections to it first."""
-    from gis_app.storage import engine_for
-    engine_for(_database_url(name)).dispose()
+    from gis_app.storage.db import forget_engine
+    forget_engine(_database_url(name))
     _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
@@ -167,12 +167,13 @@ class _Databases:
 @pytest.fixture(scope="session")
 def pg_databases():
     """A database with PostGIS and the schema at head: the template every test's database is cloned from."""
-    from gis_app.storage import engine_for, upgrade
+    from gis_app.storage import upgrade
+    from gis_app.storage.db import forget_engine
     template = f"sanigrid_tpl_{uuid.uuid4().hex[:12]}"
     _admin(f'CREATE DATABASE "{template}"')
     try:
         upgrade(_database_url(template))  # migration 0003 creates the postgis extension
-        engine_for(_database_url(template)).dispose()  # a template must have no connections
+        forget_engine(_database_url(template))  # a template must have no connections
         databases = _Databases(template)
         try:
             yield databases
@@ -188,8 +189,8 @@ def pg_url(request):
     databases = request.getfixturevalue("pg_databases")
     name = databases.take()
     yield _database_url(name)
-    from gis_app.storage import engine_for
-    engine_for(_database_url(name)).dispose()
+    from gis_app.storage.db import forget_engine
+    forget_engine(_database_url(name))
     databases.dropping.put(name)
 
 

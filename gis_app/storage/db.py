@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 
 from ..errors import ValidationFailed
 
-__all__ = ["engine_for", "session_scope", "upgrade", "MIGRATIONS", "PG_SETTINGS", "WRITE_LOCK", "on_postgis",
-           "fetch_raw", "fetch_tuples", "register_version_now", "REGISTER_VERSION_SQL"]
+__all__ = ["engine_for", "forget_engine", "session_scope", "upgrade", "MIGRATIONS", "PG_SETTINGS", "WRITE_LOCK",
+           "on_postgis", "fetch_raw", "fetch_tuples", "register_version_now", "REGISTER_VERSION_SQL"]
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -63,6 +63,19 @@ def engine_for(url: str) -> Engine:
         else:
             _ENGINES.move_to_end(url)
         return engine
+
+
+def forget_engine(url: str) -> None:
+    """Dispose of the engine for ``url`` if there is one, and drop it (before the database itself goes).
+
+    Unlike ``engine_for(url).dispose()`` it never creates an engine, which could push another,
+    still in use, out of the cache: disposed while a connection of it is checked out, that
+    connection would go back to an orphaned pool and be closed only by the garbage collector.
+    """
+    with _ENGINES_LOCK:
+        engine = _ENGINES.pop(url, None)
+    if engine is not None:
+        engine.dispose()
 
 
 def _new_engine(url: str) -> Engine:
