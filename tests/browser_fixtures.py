@@ -17,18 +17,47 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 
 
 class LiveServer:
-    """A threaded werkzeug server of ``app`` on 127.0.0.1 and a free port."""
+    """A threaded werkzeug server of ``app`` on 127.0.0.1 and a free port.
+
+    ``stop`` waits for the requests in flight: a client (a browser closing its page) may still have
+    some running, and a request finishing after the test's database engine was disposed would hand
+    its connection back to an orphaned pool, closed only by the garbage collector, in a later test.
+    """
 
     def __init__(self, app):
         from werkzeug.serving import make_server
-        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.busy, self.idle = 0, threading.Condition()
+        self.server = make_server("127.0.0.1", 0, self._counted(app), threaded=True)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.port = self.server.server_port
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
 
-    def stop(self):
+    def _counted(self, app):
+        from werkzeug.wsgi import ClosingIterator
+
+        def done():
+            with self.idle:
+                self.busy -= 1
+                self.idle.notify_all()
+
+        def wsgi(environ, start_response):
+            with self.idle:
+                self.busy += 1
+            try:
+                return ClosingIterator(app(environ, start_response), [done])
+            except BaseException:
+                done()
+                raise
+        return wsgi
+
+    def stop(self, timeout: float = 30):
         self.server.shutdown()
         self.thread.join(5)
+        with self.idle:
+            drained = self.idle.wait_for(lambda: self.busy == 0, timeout)
+        self.server.server_close()
+        assert drained, f"{self.busy} request(s) still running {timeout} s after the server stopped"
 
 
 @pytest.fixture(scope="module")

@@ -29,13 +29,10 @@ GRIDS = [f"{COMMUNITY}00{i}" for i in range(1, 5)]
 @pytest.fixture
 def server(loaded):
     """The app under werkzeug's threaded server on a free port (a real socket per request)."""
-    from werkzeug.serving import make_server
-    srv = make_server("127.0.0.1", 0, loaded, threaded=True)
-    thread = threading.Thread(target=srv.serve_forever, daemon=True)
-    thread.start()
-    yield srv.server_port
-    srv.shutdown()
-    thread.join(timeout=30)
+    from browser_fixtures import LiveServer
+    live = LiveServer(loaded)
+    yield live.port
+    live.stop()
 
 
 def _request(port, method, path, body=None, headers=None):
