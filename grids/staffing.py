@@ -76,29 +76,47 @@ def _shortfalls(need: int, rows: list, spread: dict, max_grids_per_person: int) 
     leaders = [r for r in rows if r[1] == LEADER]
     cleaners = [r for r in rows if r[1] == CLEANER]
     out = []
-    if not leaders:
-        out.append(Shortfall("no_leader", "无网格长 no grid leader"))
-    elif len(leaders) > 1:
-        out.append(Shortfall("many_leaders", f"{len(leaders)} 名网格长 (应为1名) {len(leaders)} leaders, expected 1"))
+    if len(leaders) != 1:
+        out.append(_leader_shortfall(len(leaders)))
     missing = _missing_kinds(frozenset(r[1] for r in rows))
     if missing:
         out.append(missing)
     if len(cleaners) < need:
-        out.append(Shortfall("cleaners_below_ratio",
-                             f"保洁员{len(cleaners)}名, 需{need}名 cleaners {len(cleaners)} < {need} required"))
+        out.append(_below_ratio(len(cleaners), need))
     for person, _, backup in cleaners:
         if _missing(backup):
-            out.append(Shortfall("no_backup", f"保洁员A岗{person}无B岗 cleaner post {person} has no backup"))
+            out.append(_no_backup(person))
         elif backup == person:
-            out.append(Shortfall("backup_is_self", f"保洁员{person}的B岗是本人 backup of {person} is the same person"))
+            out.append(_backup_is_self(person))
     if spread:  # a person absent from ``spread`` serves this grid only
         persons = {r[0] for r in rows} | {r[2] for r in rows if not _missing(r[2])}
         for person in sorted(p for p in persons if p in spread):
             count = spread[person]
             if count > max_grids_per_person:
-                out.append(Shortfall("spread_too_thin",
-                                     f"{person}兼任{count}个网格 (上限{max_grids_per_person}) serves {count} grids"))
+                out.append(_spread_too_thin(person, count, max_grids_per_person))
     return out
+
+
+def _leader_shortfall(count: int) -> Shortfall:
+    if count == 0:
+        return Shortfall("no_leader", "无网格长 no grid leader")
+    return Shortfall("many_leaders", f"{count} 名网格长 (应为1名) {count} leaders, expected 1")
+
+
+def _below_ratio(cleaners: int, need: int) -> Shortfall:
+    return Shortfall("cleaners_below_ratio", f"保洁员{cleaners}名, 需{need}名 cleaners {cleaners} < {need} required")
+
+
+def _no_backup(person) -> Shortfall:
+    return Shortfall("no_backup", f"保洁员A岗{person}无B岗 cleaner post {person} has no backup")
+
+
+def _backup_is_self(person) -> Shortfall:
+    return Shortfall("backup_is_self", f"保洁员{person}的B岗是本人 backup of {person} is the same person")
+
+
+def _spread_too_thin(person, count: int, most: int) -> Shortfall:
+    return Shortfall("spread_too_thin", f"{person}兼任{count}个网格 (上限{most}) serves {count} grids")
 
 
 def _grids_per_person(roles: pd.DataFrame, above: int = 0) -> dict:
@@ -153,24 +171,21 @@ def staffing_table(grids: pd.DataFrame, roles: pd.DataFrame,
         if missing:
             found.add_many(np.flatnonzero(kinds_held == held).tolist(), missing)
     for i in np.flatnonzero(cleaners < need).tolist():
-        c, r = int(cleaners[i]), int(need[i])
-        found.add(i, Shortfall("cleaners_below_ratio", f"保洁员{c}名, 需{r}名 cleaners {c} < {r} required"))
+        found.add(i, _below_ratio(int(cleaners[i]), int(need[i])))
     posts = own[role == CLEANER]
     no_backup = _missing_values(posts["backup"])
     is_self = ~no_backup & (posts["backup"] == posts["person"]).to_numpy(dtype=bool)
     for i, person, absent, own_self in zip(posts["at"].tolist(), posts["person"].tolist(), no_backup.tolist(),
                                            is_self.tolist()):
         if absent:
-            found.add(i, Shortfall("no_backup", f"保洁员A岗{person}无B岗 cleaner post {person} has no backup"))
+            found.add(i, _no_backup(person))
         elif own_self:
-            found.add(i, Shortfall("backup_is_self", f"保洁员{person}的B岗是本人 backup of {person} is the same person"))
+            found.add(i, _backup_is_self(person))
     if spread:  # a person absent from ``spread`` serves the grids they hold only
         thin = {(i, p) for column in ("person", "backup")
                 for i, p in zip(own["at"].tolist(), own[column].tolist()) if not _missing(p) and p in spread}
         for i, person in sorted(thin):
-            count = spread[person]
-            found.add(i, Shortfall("spread_too_thin",
-                                   f"{person}兼任{count}个网格 (上限{max_grids_per_person}) serves {count} grids"))
+            found.add(i, _spread_too_thin(person, spread[person], max_grids_per_person))
     held = np.bincount(pos, minlength=n) > 0
     short = np.fromiter((bool(k) for k in found.kinds), dtype=bool, count=n)
     status = np.where(held, np.where(short, "short", "complete"), "unstaffed")
@@ -198,12 +213,6 @@ class _Found:
         for i in rows:
             self.kinds[i].append(shortfall.kind)
             self.messages[i].append(shortfall.message)
-
-
-def _leader_shortfall(count: int) -> Shortfall:
-    if count == 0:
-        return Shortfall("no_leader", "无网格长 no grid leader")
-    return Shortfall("many_leaders", f"{count} 名网格长 (应为1名) {count} leaders, expected 1")
 
 
 def _households(values: pd.Series) -> np.ndarray:
