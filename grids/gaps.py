@@ -181,7 +181,6 @@ def _staffing(data: GapInput) -> pd.DataFrame:
     return _findings(found.reset_index(drop=True))
 
 
-
 @dataclass
 class GapReport:
     """The findings (metric CRS), the roll-up per region, and the staffing table (None without roles)."""

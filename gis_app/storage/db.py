@@ -107,23 +107,29 @@ def fetch_raw(engine, sql: str, params=()) -> list:
     """
     conn = engine.raw_connection()
     autocommit = on_postgis(engine)
-    driver_error = engine.dialect.loaded_dbapi.Error
     try:
         if autocommit:
             conn.driver_connection.autocommit = True
         try:
-            cursor = conn.cursor()
-            cursor.execute(sql, params)
-            rows = cursor.fetchall()
-            cursor.close()
-            return rows
-        except driver_error as exc:
-            raise DBAPIError.instance(sql, params, exc, driver_error, dialect=engine.dialect) from exc
+            return _fetch(conn, engine.dialect, sql, params)
         finally:
             if autocommit:
                 conn.driver_connection.autocommit = False
     finally:
         conn.close()
+
+
+def _fetch(dbapi_connection, dialect, sql: str, params) -> list:
+    """Run ``sql`` on a cursor of a DB-API connection and return its rows; driver errors as SQLAlchemy's."""
+    driver_error = dialect.loaded_dbapi.Error
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+    except driver_error as exc:
+        raise DBAPIError.instance(sql, params, exc, driver_error, dialect=dialect) from exc
+    finally:
+        cursor.close()
 
 
 def fetch_tuples(session, stmt) -> list:
@@ -139,16 +145,7 @@ def fetch_tuples(session, stmt) -> list:
     params = compiled.construct_params()
     if compiled.positional:
         params = tuple(params[name] for name in compiled.positiontup)
-    sql = str(compiled)
-    driver_error = conn.dialect.loaded_dbapi.Error
-    cursor = conn.connection.cursor()
-    try:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
-    except driver_error as exc:
-        raise DBAPIError.instance(sql, params, exc, driver_error, dialect=conn.dialect) from exc
-    finally:
-        cursor.close()
+    return _fetch(conn.connection, conn.dialect, str(compiled), params)
 
 
 # The register version (repository.register_version reads the same row in a session).
@@ -189,17 +186,20 @@ def session_scope(engine: Engine, write: bool = False, serial: bool = False):
     workers would take it from that query (the report of a 40,000-grid district went from
     1.78 s to 1.58 s on 2 cores).
     """
-    if serial and not write and on_postgis(engine):
-        with _serial_session(engine) as session:
-            yield session
-        return
+    serial = serial and not write and on_postgis(engine)
     with Session(engine if write else _reader(engine), expire_on_commit=False) as session:
         if write and engine.dialect.name == "sqlite":
             session.connection().exec_driver_sql("BEGIN IMMEDIATE")
         elif write:
             session.connection().exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITE_LOCK})")
+        elif serial:
+            session.connection().exec_driver_sql("SET max_parallel_workers_per_gather = 0")
         try:
-            yield session
+            try:
+                yield session
+            finally:
+                if serial:  # on the connection that was SET, before a rollback lets it go
+                    _reset_parallel_workers(session)
             if write:
                 session.commit()
         except DataError as exc:
@@ -213,19 +213,13 @@ def session_scope(engine: Engine, write: bool = False, serial: bool = False):
             raise
 
 
-@contextmanager
-def _serial_session(engine: Engine):
-    """A PostgreSQL read session without parallel workers, its connection reset before it goes back to the pool."""
-    with Session(_reader(engine), expire_on_commit=False) as session:
-        connection = session.connection()
-        connection.exec_driver_sql("SET max_parallel_workers_per_gather = 0")
-        try:
-            yield session
-        finally:
-            try:
-                connection.exec_driver_sql("RESET max_parallel_workers_per_gather")
-            except DBAPIError:
-                connection.invalidate()  # a broken connection: the pool opens a fresh one
+def _reset_parallel_workers(session) -> None:
+    """Give a serial read session's connection back to the pool as it came (a broken one is dropped)."""
+    connection = session.connection()
+    try:
+        connection.exec_driver_sql("RESET max_parallel_workers_per_gather")
+    except DBAPIError:
+        connection.invalidate()  # the pool opens a fresh one
 
 
 def upgrade(url: str, revision: str = "head") -> None:
