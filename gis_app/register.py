@@ -104,7 +104,7 @@ def _answer(code, name, kind, households, names: dict, people: list) -> dict:
 
 
 def _locate_sql(engine, lon, lat) -> dict | None:
-    rows = fetch_raw(engine, LOCATE_SQL, (lon, lat))
+    rows = fetch_raw(engine, LOCATE_SQL, (lon, lat), plan_once=True)
     if not rows:
         return None
     code, name, kind, households, community, street, district, people = rows[0]

@@ -34,6 +34,52 @@ def test_a_serial_read_session_plans_without_workers_and_hands_its_connection_ba
     assert again == pid and after != "0"  # the same pooled connection, its setting back to the server's
 
 
+def test_plan_once_queries_run_in_autocommit_with_one_generic_plan_that_uses_the_gist_index(loaded, engine):
+    import re
+
+    from gis_app.storage.db import PLAN_ONCE_SETTINGS, _plan_once_engine, fetch_raw
+    from gis_app.views.tile_data import TILE_SQL_FULL
+
+    assert fetch_raw(engine, "SHOW plan_cache_mode", plan_once=True) == [("force_generic_plan",)]
+    assert fetch_raw(engine, "SHOW plan_cache_mode") == [("auto",)]  # other queries keep their custom plans
+    assert {k: fetch_raw(engine, f"SHOW {k}", plan_once=True)[0][0] for k in PG_SETTINGS} == PG_SETTINGS
+    assert PLAN_ONCE_SETTINGS == {"plan_cache_mode": "force_generic_plan"}
+    n = iter(range(1, 10))
+    prepared = re.sub("%s", lambda _: f"${next(n)}", TILE_SQL_FULL)
+    conn = _plan_once_engine(engine).raw_connection()
+    try:
+        assert conn.driver_connection.autocommit
+        cursor = conn.cursor()
+        # 2,000 more 100 m squares, so that costs and not the table's four rows decide the plan
+        cursor.execute("""
+            INSERT INTO grids (code, community, name, type, households, population, geom, minx, miny, maxx, maxy,
+                               area_m2, version, start_date, attrs, updated_at, updated_by)
+            SELECT 'X' || lpad(i::text, 14, '0'), g.community, 'x', g.type, 0, 0,
+                   ST_MakeEnvelope(108 + (i % 50) * 0.001, 24 + (i / 50) * 0.001,
+                                   108.001 + (i % 50) * 0.001, 24.001 + (i / 50) * 0.001, 4326),
+                   0, 0, 0, 0, 0, 1, g.start_date, g.attrs, g.updated_at, 'test'
+              FROM generate_series(1, 2000) i, (SELECT * FROM grids LIMIT 1) g""")
+        cursor.execute("ANALYZE grids")
+        cursor.execute(f"PREPARE tile(int, float8, float8, float8, float8) AS {prepared}")
+        cursor.execute("EXPLAIN EXECUTE tile(7, 108.01, 24.01, 108.012, 24.012)")
+        tile_plan = "\n".join(r[0] for r in cursor.fetchall())
+        cursor.execute("DEALLOCATE tile")
+    finally:
+        conn.close()
+    assert "ix_grids_geom" in tile_plan and "$2" in tile_plan  # the generic plan (parameters unbound) on GiST
+
+
+def test_disposing_an_engine_closes_its_plan_once_connections_too(loaded, engine):
+    from gis_app.storage.db import _plan_once_engine, fetch_raw
+
+    fetch_raw(engine, "SELECT 1", plan_once=True)
+    companion = _plan_once_engine(engine)
+    assert companion.pool.checkedin() >= 1
+    engine.dispose()
+    assert companion.pool.checkedin() == 0
+    assert fetch_raw(engine, "SELECT 2", plan_once=True) == [(2,)]  # and they open again on demand
+
+
 def test_geometries_are_postgis_columns_in_4326_with_gist_indexes(engine):
     with engine.connect() as conn:
         columns = conn.execute(text("SELECT f_table_name, type, srid FROM geometry_columns "

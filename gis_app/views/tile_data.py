@@ -188,8 +188,8 @@ def _encode_snapshot(snap: _Snapshot, z: int, bounds) -> bytes:
 def _encode_sql(engine, settings, z: int, bounds) -> tuple[int, bytes]:
     """PostGIS: one query for the tile's outlines and the version they belong to, then their statuses."""
     tolerance = _screen_tolerance(z)
-    rows = (fetch_raw(engine, TILE_SQL, (tolerance, _decimals(z), *bounds)) if tolerance
-            else fetch_raw(engine, TILE_SQL_FULL, (_decimals(z), *bounds)))
+    rows = (fetch_raw(engine, TILE_SQL, (tolerance, _decimals(z), *bounds), plan_once=True) if tolerance
+            else fetch_raw(engine, TILE_SQL_FULL, (_decimals(z), *bounds), plan_once=True))
     version = int(rows[0][2] or 0) if rows else register_version_now(engine)
     status = _status_map(engine, settings, version)
     return version, _collection([r[0] for r in rows], [status.get(r[0], "unstaffed") for r in rows],
@@ -197,10 +197,11 @@ def _encode_sql(engine, settings, z: int, bounds) -> tuple[int, bytes]:
 
 
 def _encode_mvt(engine, status: dict, z: int, x: int, y: int) -> bytes:
-    codes = [r[0] for r in fetch_raw(engine, TILE_CODES_SQL, (z, x, y))]
+    codes = [r[0] for r in fetch_raw(engine, TILE_CODES_SQL, (z, x, y), plan_once=True)]
     if not codes:
         return b""
-    return bytes(fetch_raw(engine, MVT_SQL, (z, x, y, codes, [status.get(c, "unstaffed") for c in codes]))[0][0])
+    return bytes(fetch_raw(engine, MVT_SQL, (z, x, y, codes, [status.get(c, "unstaffed") for c in codes]),
+                           plan_once=True)[0][0])
 
 
 def _encode(engine, settings, fmt: str, z: int, x: int, y: int, bounds) -> tuple[int, bytes]:
