@@ -69,6 +69,24 @@ def test_plan_once_queries_run_in_autocommit_with_one_generic_plan_that_uses_the
     assert "ix_grids_geom" in tile_plan and "$2" in tile_plan  # the generic plan (parameters unbound) on GiST
 
 
+def test_a_serial_raw_query_runs_without_workers_and_leaves_its_connection_as_it_was(engine):
+    from sqlalchemy.exc import DBAPIError
+
+    from gis_app.storage.db import fetch_raw
+
+    engine.dispose()  # one pooled connection from here on
+    server = fetch_raw(engine, "SHOW max_parallel_workers_per_gather")
+    assert server != [("0",)]
+    (inside, pid), = fetch_raw(engine, "SELECT current_setting('max_parallel_workers_per_gather'), "
+                                       "pg_backend_pid()", serial=True)
+    (after, again), = fetch_raw(engine, "SELECT current_setting('max_parallel_workers_per_gather'), "
+                                        "pg_backend_pid()")
+    assert inside == "0" and (after, again) == (server[0][0], pid)
+    with pytest.raises(DBAPIError):
+        fetch_raw(engine, "SELECT no_such_column FROM grids", serial=True)
+    assert fetch_raw(engine, "SHOW max_parallel_workers_per_gather") == server
+
+
 def test_disposing_an_engine_closes_its_plan_once_connections_too(loaded, engine):
     from gis_app.storage.db import _plan_once_engine, fetch_raw
 

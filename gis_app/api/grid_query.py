@@ -144,7 +144,7 @@ def _postgis_page(engine, settings, q: dict) -> dict:
         values.update(zip(("x0", "y0", "x1", "y1"), _bbox(q["bbox"])))
     if q.get("status"):
         values["codes"] = [c for c in _status_codes(engine, settings, q, _under(q)) if c > q.get("cursor", "")]
-    (returned, last, more, features), = fetch_raw(engine, sql, {**constants, **values})
+    (returned, last, more, features), = fetch_raw(engine, sql, {**constants, **values}, serial=True)
     return {"features": orjson.Fragment(features), "returned": returned, "next_cursor": last if more else None}
 
 

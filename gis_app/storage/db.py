@@ -129,15 +129,18 @@ def on_postgis(engine) -> bool:
     return engine.dialect.name == "postgresql"
 
 
-def fetch_raw(engine, sql: str, params=(), *, plan_once: bool = False) -> list:
+def fetch_raw(engine, sql: str, params=(), *, plan_once: bool = False, serial: bool = False) -> list:
     """Run one query on a pooled DB-API connection: the cheapest path for a hot query.
 
     ``sql`` uses the driver's placeholders (``?`` on SQLite, ``%s`` on psycopg). On PostgreSQL the
     query runs in autocommit: one round trip, where a transaction would add a BEGIN before it and
     the pool's ROLLBACK after it (the locate p50 went from 0.80 to 0.2 ms with 20,000 grids).
     ``plan_once``: the query's plan does not depend on its parameters (see PLAN_ONCE_SETTINGS);
-    on PostgreSQL it runs on connections that keep one plan per statement. A driver error is
-    raised as SQLAlchemy's, like every other query's (e.g. no schema yet).
+    on PostgreSQL it runs on connections that keep one plan per statement.
+    ``serial``: PostgreSQL plans it without parallel workers (a SET and a RESET around it, two
+    round trips): for a query whose work is in the leader, such as a page of features built by
+    json_agg, where starting workers (~8 ms on 2 cores) costs more than the rows they would read.
+    A driver error is raised as SQLAlchemy's, like every other query's (e.g. no schema yet).
     """
     autocommit = on_postgis(engine)
     if autocommit and plan_once:
@@ -146,16 +149,27 @@ def fetch_raw(engine, sql: str, params=(), *, plan_once: bool = False) -> list:
             return _fetch(conn, engine.dialect, sql, params)
         finally:
             conn.close()
+    serial = serial and autocommit
     conn = engine.raw_connection()
+    clean = not serial  # a connection that may still carry the SET is not given back to the pool
     try:
         if autocommit:
             conn.driver_connection.autocommit = True
         try:
-            return _fetch(conn, engine.dialect, sql, params)
+            if serial:
+                conn.driver_connection.execute("SET max_parallel_workers_per_gather = 0")
+            try:
+                return _fetch(conn, engine.dialect, sql, params)
+            finally:
+                if serial:
+                    conn.driver_connection.execute("RESET max_parallel_workers_per_gather")
+                    clean = True
         finally:
             if autocommit:
                 conn.driver_connection.autocommit = False
     finally:
+        if not clean:
+            conn.invalidate()
         conn.close()
 
 
