@@ -8,8 +8,8 @@ tile, simplified to half a screen pixel of that zoom, with the few properties th
 The status is the register's rule (``grids.staffing.staffing_table``), decided once per register
 version from non-spatial columns only (codes, households, roles): a code -> status map.
 On PostGIS a tile is one SQL query (ST_Intersects on the GiST index, ST_SimplifyPreserveTopology,
-GeoJSON text rounded by ST_AsGeoJSON, and the register version of the same snapshot) joined to
-that map: a write costs the next tile the map only, never a snapshot of every outline. ``.mvt``
+GeoJSON text rounded by ST_AsGeoJSON, and the register version of the same snapshot; planned
+once per connection, see ``fetch_raw(plan_once=True)``) joined to that map: a write costs the next tile the map only, never a snapshot of every outline. ``.mvt``
 tiles are ST_AsMVT. On SQLite a snapshot (outlines and an STRtree, once per version) answers.
 Encoded tiles are kept per process (least recently used out first) under their register version.
 """
