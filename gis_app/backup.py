@@ -17,7 +17,7 @@ from pathlib import Path
 from sqlalchemy import make_url
 
 from .errors import SanigridError, ValidationFailed
-from .storage import on_postgis, upgrade
+from .storage import on_postgis, refresh_statistics, upgrade
 
 __all__ = ["backup", "restore", "backup_kind"]
 
@@ -119,5 +119,6 @@ def restore(engine, path) -> str:
             source.close()
     engine.dispose()
     upgrade(url)
+    refresh_statistics(engine)  # pg_restore brings no statistics
     return backend
 

@@ -4,6 +4,8 @@ These need PostgreSQL (marker ``postgresql``); the rest of the suite runs on bot
 """
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import text
 
@@ -34,9 +36,26 @@ def test_a_serial_read_session_plans_without_workers_and_hands_its_connection_ba
     assert again == pid and after != "0"  # the same pooled connection, its setting back to the server's
 
 
-def test_plan_once_queries_run_in_autocommit_with_one_generic_plan_that_uses_the_gist_index(loaded, engine):
-    import re
+def _numbered(sql: str) -> str:
+    """psycopg's placeholders as PREPARE's ($1, $2, ...)."""
+    n = iter(range(1, 100))
+    return re.sub("%s", lambda _: f"${next(n)}", sql)
 
+
+def _add_squares(cursor, n=2000) -> None:
+    """Add ``n`` active 100 m squares, so that costs and not a tiny table decide the plans."""
+    cursor.execute("""
+        INSERT INTO grids (code, community, name, type, households, population, geom, minx, miny, maxx, maxy,
+                           area_m2, version, start_date, attrs, updated_at, updated_by)
+        SELECT 'X' || lpad(i::text, 14, '0'), '450203008001', 'x', 'residential', 0, 0,
+               ST_MakeEnvelope(108 + mod(i, 50) * 0.001, 24 + (i / 50) * 0.001,
+                               108.001 + mod(i, 50) * 0.001, 24.001 + (i / 50) * 0.001, 4326),
+               0, 0, 0, 0, 0, 1, current_date, '{}', now(), 'test'
+          FROM generate_series(1, %s) i""", (n,))
+
+
+def test_plan_once_queries_run_in_autocommit_with_one_generic_plan_that_uses_the_gist_index(loaded, engine):
+    from gis_app.storage import refresh_statistics
     from gis_app.storage.db import PLAN_ONCE_SETTINGS, _plan_once_engine, fetch_raw
     from gis_app.views.tile_data import TILE_SQL_FULL
 
@@ -44,22 +63,13 @@ def test_plan_once_queries_run_in_autocommit_with_one_generic_plan_that_uses_the
     assert fetch_raw(engine, "SHOW plan_cache_mode") == [("auto",)]  # other queries keep their custom plans
     assert {k: fetch_raw(engine, f"SHOW {k}", plan_once=True)[0][0] for k in PG_SETTINGS} == PG_SETTINGS
     assert PLAN_ONCE_SETTINGS == {"plan_cache_mode": "force_generic_plan"}
-    n = iter(range(1, 10))
-    prepared = re.sub("%s", lambda _: f"${next(n)}", TILE_SQL_FULL)
+    prepared = _numbered(TILE_SQL_FULL)
     conn = _plan_once_engine(engine).raw_connection()
     try:
         assert conn.driver_connection.autocommit
         cursor = conn.cursor()
-        # 2,000 more 100 m squares, so that costs and not the table's four rows decide the plan
-        cursor.execute("""
-            INSERT INTO grids (code, community, name, type, households, population, geom, minx, miny, maxx, maxy,
-                               area_m2, version, start_date, attrs, updated_at, updated_by)
-            SELECT 'X' || lpad(i::text, 14, '0'), g.community, 'x', g.type, 0, 0,
-                   ST_MakeEnvelope(108 + (i % 50) * 0.001, 24 + (i / 50) * 0.001,
-                                   108.001 + (i % 50) * 0.001, 24.001 + (i / 50) * 0.001, 4326),
-                   0, 0, 0, 0, 0, 1, g.start_date, g.attrs, g.updated_at, 'test'
-              FROM generate_series(1, 2000) i, (SELECT * FROM grids LIMIT 1) g""")
-        cursor.execute("ANALYZE grids")
+        _add_squares(cursor)
+        refresh_statistics(engine, ["grids"])
         cursor.execute(f"PREPARE tile(int, float8, float8, float8, float8) AS {prepared}")
         cursor.execute("EXPLAIN EXECUTE tile(7, 108.01, 24.01, 108.012, 24.012)")
         tile_plan = "\n".join(r[0] for r in cursor.fetchall())
@@ -85,6 +95,46 @@ def test_a_serial_raw_query_runs_without_workers_and_leaves_its_connection_as_it
     with pytest.raises(DBAPIError):
         fetch_raw(engine, "SELECT no_such_column FROM grids", serial=True)
     assert fetch_raw(engine, "SHOW max_parallel_workers_per_gather") == server
+
+
+def test_an_import_analyses_the_tables_it_wrote(app, engine, files):
+    from gis_app.imports import import_file
+    from gis_app.storage.db import fetch_raw
+
+    def analysed(table):
+        return fetch_raw(engine, "SELECT last_analyze IS NOT NULL FROM pg_stat_user_tables WHERE relname = %s",
+                         (table,))[0][0]
+
+    assert not analysed("regions") and not analysed("grids")
+    import_file(engine, app.config, "regions", files["regions"])
+    assert analysed("regions") and not analysed("grids")
+    import_file(engine, app.config, "grids", files["grids"])
+    assert analysed("grids")
+
+
+def test_a_generic_plan_made_on_an_empty_register_is_made_again_once_its_statistics_are_refreshed(engine):
+    from gis_app.register import LOCATE_SQL
+    from gis_app.storage import refresh_statistics
+    from gis_app.storage.db import _plan_once_engine
+
+    conn = _plan_once_engine(engine).raw_connection()
+    try:
+        cursor = conn.cursor()
+        cursor.execute("PREPARE here(float8, float8) AS " + _numbered(LOCATE_SQL))
+
+        def plan():
+            cursor.execute("EXPLAIN EXECUTE here(108.0105, 24.0105)")
+            return "\n".join(r[0] for r in cursor.fetchall())
+        empty = plan()
+        _add_squares(cursor)
+        before = plan()
+        refresh_statistics(engine, ["grids"])
+        after = plan()
+        cursor.execute("DEALLOCATE here")
+    finally:
+        conn.close()
+    assert "ix_grids_geom" not in empty and before == empty  # the plan of an empty table, kept
+    assert "ix_grids_geom" in after and "$1" in after
 
 
 def test_disposing_an_engine_closes_its_plan_once_connections_too(loaded, engine):

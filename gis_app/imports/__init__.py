@@ -10,7 +10,7 @@ from grids.validation import check_geometries
 
 from ..errors import ValidationFailed
 from ..storage import repository as repo
-from ..storage import session_scope
+from ..storage import refresh_statistics, session_scope
 from .common import Features, ImportReport
 from .grids import import_grids
 from .people import import_people_rows
@@ -20,6 +20,7 @@ from .regions import import_region_codes, import_regions
 __all__ = ["LAYERS", "ImportReport", "import_file", "import_frames", "read_features"]
 
 LAYERS = ("regions", "grids", "people")
+_TABLES = {"regions": ("regions",), "grids": ("grids",), "people": ("people", "roles")}  # what each layer writes
 
 
 def import_file(engine, settings: dict, layer: str, path, *, crs=None, encoding=None, dry_run=False,
@@ -56,6 +57,7 @@ def _logged(engine, by, layer, source, dry_run, run) -> ImportReport:
     if not dry_run:
         with session_scope(engine, write=True) as session:
             repo.log_import(session, by=by, layer=layer, source=source, landed=True, summary=report.summary())
+        refresh_statistics(engine, _TABLES[layer])
     return report
 
 

@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session
 from ..errors import ValidationFailed
 
 __all__ = ["engine_for", "forget_engine", "session_scope", "upgrade", "MIGRATIONS", "PG_SETTINGS", "WRITE_LOCK",
-           "on_postgis", "fetch_raw", "fetch_tuples", "register_version_now", "REGISTER_VERSION_SQL"]
+           "on_postgis", "fetch_raw", "fetch_tuples", "register_version_now", "REGISTER_VERSION_SQL",
+           "refresh_statistics"]
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -170,6 +171,28 @@ def fetch_raw(engine, sql: str, params=(), *, plan_once: bool = False, serial: b
     finally:
         if not clean:
             conn.invalidate()
+        conn.close()
+
+
+def refresh_statistics(engine, tables=()) -> None:
+    """PostgreSQL: ANALYZE ``tables`` (every table when none are named) after a bulk write.
+
+    A plan-once connection keeps the generic plan it made when a table was small until the
+    table's statistics change: made on an empty register, ``locate`` stayed a sequential scan
+    after 90,000 grids were written (20 ms against 0.1 ms once analysed), until autovacuum's
+    next pass. An import or a restore therefore analyses what it wrote before it returns.
+    """
+    if not on_postgis(engine):
+        return
+    conn = engine.raw_connection()
+    try:
+        conn.driver_connection.autocommit = True
+        try:
+            for table in tables or ("",):
+                conn.driver_connection.execute(f'ANALYZE {table}' if table else "ANALYZE")
+        finally:
+            conn.driver_connection.autocommit = False
+    finally:
         conn.close()
 
 
