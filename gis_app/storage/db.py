@@ -85,9 +85,9 @@ def forget_engine(url: str) -> None:
         engine.dispose()
 
 
-def _new_engine(url) -> Engine:
+def _new_engine(url: str) -> Engine:
     """Create the engine for ``url``, creating the SQLite folder when needed."""
-    if isinstance(url, str) and url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
+    if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
         Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
     options = {}
     if make_url(url).get_backend_name() == "postgresql":
@@ -184,16 +184,9 @@ def refresh_statistics(engine, tables=()) -> None:
     """
     if not on_postgis(engine):
         return
-    conn = engine.raw_connection()
-    try:
-        conn.driver_connection.autocommit = True
-        try:
-            for table in tables or ("",):
-                conn.driver_connection.execute(f'ANALYZE {table}' if table else "ANALYZE")
-        finally:
-            conn.driver_connection.autocommit = False
-    finally:
-        conn.close()
+    with _reader(engine).connect() as conn:  # autocommit: ANALYZE takes no lock a reader or writer waits for
+        for table in tables or ("",):
+            conn.exec_driver_sql(f"ANALYZE {table}" if table else "ANALYZE")
 
 
 def _fetch(dbapi_connection, dialect, sql: str, params) -> list:
