@@ -22,8 +22,13 @@ class LiveServer:
     ``stop`` waits a few seconds for the requests in flight: a client (a browser closing its page)
     may still have some running, and a request finishing after the test's database engine was
     disposed hands its connection back to an orphaned pool, closed only by the garbage collector
-    in a later test. A browser may also hold a response it no longer reads: past the wait the
-    server closes anyway (setup.cfg names the warning such a late connection raises).
+    in a later test (setup.cfg names the warning such a late connection raises).
+
+    A request counts as done when the app returns its response: Flask has run the view and its
+    teardown by then, and the app streams no response, so no database work follows. Counting
+    until the response iterable is closed left requests "running" for good: werkzeug's dev
+    server skips ``close()`` when the client drops the connection mid-response (a page closed
+    while its tiles load), and ``stop`` then waited its whole timeout.
     """
 
     def __init__(self, app):
@@ -36,21 +41,15 @@ class LiveServer:
         self.thread.start()
 
     def _counted(self, app):
-        from werkzeug.wsgi import ClosingIterator
-
-        def done():
-            with self.idle:
-                self.busy -= 1
-                self.idle.notify_all()
-
         def wsgi(environ, start_response):
             with self.idle:
                 self.busy += 1
             try:
-                return ClosingIterator(app(environ, start_response), [done])
-            except BaseException:
-                done()
-                raise
+                return app(environ, start_response)
+            finally:
+                with self.idle:
+                    self.busy -= 1
+                    self.idle.notify_all()
         return wsgi
 
     def stop(self, timeout: float = 5):
