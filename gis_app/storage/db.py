@@ -46,6 +46,9 @@ WRITE_LOCK = 0x5A4E_4752  # "ZNGR"
 # lookup) is planned once per connection instead of at every call. Planning was ~40 µs of a
 # zoom-17 tile's ~170 µs; a query whose plan depends on its parameters must not run there.
 PLAN_ONCE_SETTINGS = {"plan_cache_mode": "force_generic_plan"}
+# A serial read (``session_scope(serial=True)``, ``fetch_raw(serial=True)``): no parallel workers
+# for its queries, then the server's setting back before the connection returns to the pool.
+SERIAL_SQL, SERIAL_RESET_SQL = "SET max_parallel_workers_per_gather = 0", "RESET max_parallel_workers_per_gather"
 
 
 _ENGINES: OrderedDict = OrderedDict()  # URL -> engine, least recently used first
@@ -152,22 +155,21 @@ def fetch_raw(engine, sql: str, params=(), *, plan_once: bool = False, serial: b
             conn.close()
     serial = serial and autocommit
     conn = engine.raw_connection()
+    driver = conn.driver_connection
     clean = not serial  # a connection that may still carry the SET is not given back to the pool
     try:
         if autocommit:
-            conn.driver_connection.autocommit = True
+            driver.autocommit = True
+        if serial:
+            driver.execute(SERIAL_SQL)
         try:
-            if serial:
-                conn.driver_connection.execute("SET max_parallel_workers_per_gather = 0")
-            try:
-                return _fetch(conn, engine.dialect, sql, params)
-            finally:
-                if serial:
-                    conn.driver_connection.execute("RESET max_parallel_workers_per_gather")
-                    clean = True
+            return _fetch(conn, engine.dialect, sql, params)
         finally:
+            if serial:
+                driver.execute(SERIAL_RESET_SQL)
+                clean = True
             if autocommit:
-                conn.driver_connection.autocommit = False
+                driver.autocommit = False
     finally:
         if not clean:
             conn.invalidate()
@@ -263,7 +265,7 @@ def session_scope(engine: Engine, write: bool = False, serial: bool = False):
         elif write:
             session.connection().exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITE_LOCK})")
         elif serial:
-            session.connection().exec_driver_sql("SET max_parallel_workers_per_gather = 0")
+            session.connection().exec_driver_sql(SERIAL_SQL)
         try:
             try:
                 yield session
@@ -287,7 +289,7 @@ def _reset_parallel_workers(session) -> None:
     """Give a serial read session's connection back to the pool as it came (a broken one is dropped)."""
     connection = session.connection()
     try:
-        connection.exec_driver_sql("RESET max_parallel_workers_per_gather")
+        connection.exec_driver_sql(SERIAL_RESET_SQL)
     except DBAPIError:
         connection.invalidate()  # the pool opens a fresh one
 
