@@ -34,7 +34,7 @@ from gis_app.storage import session_scope  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 OUT = REPO / "bench" / "out"          # screenshots of the first view (git-ignored)
-LEAFLET = REPO / "gis_app" / "static" / "vendor" / "leaflet-1.9.4"
+LEAFLET = REPO / "static" / "vendor" / "leaflet-1.9.4"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
 VIEWPORT = {"width": 1280, "height": 800}

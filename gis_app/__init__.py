@@ -1,10 +1,15 @@
 """sanigrid's Flask application: the app factory wires settings, storage and blueprints."""
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask import Flask
 from flask.json.provider import DefaultJSONProvider
 
-__all__ = ["create_app"]
+__all__ = ["create_app", "STATIC_FOLDER"]
+
+# Everything a browser is served lives in the checkout's top-level static/.
+STATIC_FOLDER = Path(__file__).resolve().parent.parent / "static"
 
 
 class OrjsonProvider(DefaultJSONProvider):
@@ -28,8 +33,8 @@ def create_app(config: dict | None = None) -> Flask:
     from .views import pages
 
     settings = load_settings(config)
-    # gis_app/static (Leaflet, vendored) is served at /static: the map works with no internet.
-    app = Flask(__name__, instance_path=settings["SANIGRID_INSTANCE"], static_folder="static")
+    # static/ (viewer JS/CSS, vendored Leaflet) is served at /static: the map works with no internet.
+    app = Flask(__name__, instance_path=settings["SANIGRID_INSTANCE"], static_folder=str(STATIC_FOLDER))
     app.json = OrjsonProvider(app)
     app.config.update(settings)
     app.config["MAX_CONTENT_LENGTH"] = settings["SANIGRID_MAX_IMPORT_BYTES"]
