@@ -51,6 +51,8 @@ def create_app(config: dict | None = None) -> Flask:
     from .storage.routing import init_routing
     init_routing(app)  # GET requests read SANIGRID_DATABASE_REPLICA_URL when it is set
     register_error_handlers(app)
+    from .views.i18n import init_app as init_i18n
+    init_i18n(app)  # every page's header: navigation, language switch
     app.register_blueprint(pages.bp)
     from .api import init_api
     init_api(app)
