@@ -76,7 +76,8 @@ def _osm_layer(path: Path, layer: str):
 
 
 def _buildings(settings, props, geoms) -> gpd.GeoDataFrame:
-    keep = [i for i, (p, g) in enumerate(zip(props, geoms)) if _text(p.get("building")) and g is not None and g.geom_type in ("Polygon", "MultiPolygon")]
+    keep = [i for i, (p, g) in enumerate(zip(props, geoms))
+            if _text(p.get("building")) and g is not None and g.geom_type in ("Polygon", "MultiPolygon")]
     if not keep:
         raise ValidationFailed("the extract holds no building footprints")
     props, geoms = [props[i] for i in keep], np.asarray([geoms[i] for i in keep], dtype=object)

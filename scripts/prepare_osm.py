@@ -36,7 +36,7 @@ def main() -> int:
     _, settings = open_register()
     inputs = prepare_osm(settings, args.source)
     try:
-        for frame, path, fmt in ((inputs.buildings, args.buildings, formats[0]), (inputs.roads, args.roads, formats[1])):
+        for frame, path, fmt in zip((inputs.buildings, inputs.roads), (args.buildings, args.roads), formats):
             write_vector(frame, path, fmt)
     except FileFormatError as exc:
         refuse(str(exc))
