@@ -18,10 +18,19 @@ _EPILOG = ("退出码 exit codes: 0 完成 done, 1 有发现 findings, 2 拒绝 
            "数据库取自 SANIGRID_DATABASE_URL / SANIGRID_INSTANCE, as for the sanigrid command.")
 
 
+class _Help(argparse.RawDescriptionHelpFormatter):
+    """The description as written (Chinese and English lines), and a default only where there is one."""
+
+    def _get_help_string(self, action):
+        text = action.help or ""
+        if action.default not in (None, False, argparse.SUPPRESS) and "%(default)" not in text:
+            text += " (默认 default: %(default)s)"
+        return text
+
+
 def parser(description: str) -> argparse.ArgumentParser:
     """An argparse parser with the exit codes in its help."""
-    return argparse.ArgumentParser(description=description, epilog=_EPILOG,
-                                   formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    return argparse.ArgumentParser(description=description, epilog=_EPILOG, formatter_class=_Help)
 
 
 def open_register():
@@ -44,10 +53,13 @@ def progress(items, desc: str, **options):
 
 
 def run(main) -> None:
-    """Run ``main()`` (returns an exit code); a refused input (SanigridError) exits 2 with its message."""
+    """Run ``main()`` (returns an exit code); refused input or an unwritable output exits 2 with its message."""
     from gis_app.errors import SanigridError
+    from grids.fileio import FileFormatError
     try:
         code = main()
-    except SanigridError as exc:
+    except (SanigridError, FileFormatError) as exc:
         refuse(str(exc))
+    except OSError as exc:  # an output folder that cannot be written, a file that vanished
+        refuse(f"{exc.strerror or exc}: {exc.filename}" if exc.filename else str(exc))
     sys.exit(code)

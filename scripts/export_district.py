@@ -12,7 +12,7 @@ from _common import DONE, open_register, parser, refuse, run
 
 
 def arguments(argv=None):
-    p = parser(__doc__.splitlines()[0])
+    p = parser(__doc__)
     p.add_argument("--district", required=True, help="区编码 6-digit district code")
     p.add_argument("-o", "--output", required=True, type=Path, help="输出 GeoPackage file (.gpkg)")
     return p.parse_args(argv)

@@ -17,7 +17,7 @@ SUMMARY_COLUMNS = {"file": "文件 file", "layer": "图层 layer", "result": "�
 
 
 def arguments(argv=None):
-    p = parser(__doc__.splitlines()[0])
+    p = parser(__doc__)
     p.add_argument("folder", type=Path, help="文件夹 folder of GIS files")
     p.add_argument("--layer", choices=LAYER_ORDER, help="图层 import every file as this layer (default: from the "
                                                         "file name: regions*, grids*, people*)")

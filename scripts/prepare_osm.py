@@ -13,7 +13,7 @@ from _common import DONE, FINDINGS, open_register, parser, refuse, run
 
 
 def arguments(argv=None):
-    p = parser(__doc__.splitlines()[0])
+    p = parser(__doc__)
     p.add_argument("source", type=Path, help="OSM 数据 .osm, .osm.pbf or *_multipolygons.geojson")
     p.add_argument("--buildings", required=True, type=Path,
                    help="建筑输出 buildings file to write (.geojson, .gpkg, .shp, .zip or .csv)")

@@ -21,7 +21,7 @@ SUMMARY_COLUMNS = {"community": "社区编码 community", "name": "社区 name",
 
 
 def arguments(argv=None):
-    p = parser(__doc__.splitlines()[0])
+    p = parser(__doc__)
     area = p.add_mutually_exclusive_group(required=True)
     area.add_argument("--street", help="街道编码 9-digit street code")
     area.add_argument("--district", help="区编码 6-digit district code")

@@ -14,7 +14,7 @@ UNFILLED_COLUMNS = {"grid": "网格编码 grid", "role": "岗位 role", "role_la
 
 
 def arguments(argv=None):
-    p = parser(__doc__.splitlines()[0])
+    p = parser(__doc__)
     p.add_argument("--district", required=True, help="区编码 6-digit district code")
     p.add_argument("--people", required=True, type=Path,
                    help="人员名单 roster CSV/xlsx: phone, name, kinds, lon, lat, capacity (as assign-staff)")
