@@ -51,6 +51,8 @@ def create_app(config: dict | None = None) -> Flask:
     from .storage.routing import init_routing
     init_routing(app)  # GET requests read SANIGRID_DATABASE_REPLICA_URL when it is set
     register_error_handlers(app)
+    from .security import init_security
+    init_security(app)  # CSP with a per-request nonce and nosniff on every response
     app.register_blueprint(pages.bp)
     from .api import init_api
     init_api(app)
@@ -59,6 +61,8 @@ def create_app(config: dict | None = None) -> Flask:
     from .views import grid_page, viewer
     app.register_blueprint(viewer.bp)
     app.register_blueprint(grid_page.bp)
+    from .views import photos
+    app.register_blueprint(photos.bp)
     from .ogc import init_ogc
     init_ogc(app)
     return app

@@ -4,6 +4,8 @@ from __future__ import annotations
 import folium
 import geopandas as gpd
 
+from .tooltips import TextTooltip
+
 __all__ = ["STYLES", "gap_layers", "region_layer"]
 
 STYLES = {
@@ -33,7 +35,7 @@ def region_layer(regions: gpd.GeoDataFrame, name: str = "区域边界", style: d
     look = {**OUTLINE, **(style or {})}
     if len(frame):
         folium.GeoJson(frame.to_json(), style_function=lambda _f: look, interactive=interactive,
-                       tooltip=folium.GeoJsonTooltip(["code", "name"], aliases=list(aliases))).add_to(group)
+                       tooltip=TextTooltip(["code", "name"], aliases=list(aliases))).add_to(group)
     return group
 
 
@@ -50,6 +52,6 @@ def gap_layers(features: gpd.GeoDataFrame) -> list[folium.FeatureGroup]:
         group = folium.FeatureGroup(name=f"{label} ({len(part)})")
         folium.GeoJson(part[fields + ["geometry"]].to_json(na="null"),
                        style_function=_style(color, 0.15 if kind == "understaffed" else 0.5),
-                       tooltip=folium.GeoJsonTooltip(fields, aliases=aliases)).add_to(group)
+                       tooltip=TextTooltip(fields, aliases=aliases)).add_to(group)
         layers.append(group)
     return layers
