@@ -4,7 +4,7 @@ from __future__ import annotations
 import folium
 import geopandas as gpd
 
-from .tooltips import TextTooltip
+from .geojson import TextGeoJson
 
 __all__ = ["STYLES", "gap_layers", "region_layer"]
 
@@ -19,8 +19,8 @@ TOOLTIP_FIELDS = ["kind_label", "region", "code", "other", "area_m2", "detail"]
 TOOLTIP_ALIASES = ["问题", "区域", "网格", "另一网格", "面积(m²)", "说明"]
 
 
-def _style(color: str, fill: float):
-    return lambda _feature: {"color": color, "weight": 2, "fillColor": color, "fillOpacity": fill}
+def _style(color: str, fill: float) -> dict:
+    return {"color": color, "weight": 2, "fillColor": color, "fillOpacity": fill}
 
 
 OUTLINE = {"color": "#555", "weight": 1, "fillOpacity": 0}
@@ -34,8 +34,8 @@ def region_layer(regions: gpd.GeoDataFrame, name: str = "区域边界", style: d
     frame = frame[frame.geometry.notna()]
     look = {**OUTLINE, **(style or {})}
     if len(frame):
-        folium.GeoJson(frame.to_json(), style_function=lambda _f: look, interactive=interactive,
-                       tooltip=TextTooltip(["code", "name"], aliases=list(aliases))).add_to(group)
+        TextGeoJson(frame.to_json(), look, fields=["code", "name"], aliases=aliases,
+                    interactive=interactive).add_to(group)
     return group
 
 
@@ -50,8 +50,7 @@ def gap_layers(features: gpd.GeoDataFrame) -> list[folium.FeatureGroup]:
         fields = [f for f in TOOLTIP_FIELDS if f in part.columns]
         aliases = [TOOLTIP_ALIASES[TOOLTIP_FIELDS.index(f)] for f in fields]
         group = folium.FeatureGroup(name=f"{label} ({len(part)})")
-        folium.GeoJson(part[fields + ["geometry"]].to_json(na="null"),
-                       style_function=_style(color, 0.15 if kind == "understaffed" else 0.5),
-                       tooltip=TextTooltip(fields, aliases=aliases)).add_to(group)
+        TextGeoJson(part[fields + ["geometry"]].to_json(na="null"), _style(color, 0.15 if kind == "understaffed" else 0.5),
+                    fields=fields, aliases=aliases).add_to(group)
         layers.append(group)
     return layers

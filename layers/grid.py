@@ -5,8 +5,8 @@ import folium
 import geopandas as gpd
 
 from .base import offline_map
+from .geojson import TextGeoJson
 from .styles import status_color
-from .tooltips import TextTooltip
 
 __all__ = ["grid_map"]
 
@@ -19,9 +19,7 @@ def grid_map(geometry, neighbours: gpd.GeoDataFrame, status: str, *, static_url:
     fmap = offline_map(geometry.bounds, static_url=static_url, tiles=tiles)
     if len(neighbours):
         around = (neighbours.to_crs("EPSG:4326") if neighbours.crs else neighbours)[["code", "name", "geometry"]]
-        folium.GeoJson(around.to_json(), style_function=lambda _f: NEIGHBOUR_STYLE,
-                       tooltip=TextTooltip(["code", "name"])).add_to(fmap)
+        TextGeoJson(around.to_json(), NEIGHBOUR_STYLE, fields=["code", "name"]).add_to(fmap)
     color = status_color(status)
-    folium.GeoJson(geometry.__geo_interface__,
-                   style_function=lambda _f: {"color": color, "weight": 3, "fillOpacity": 0.3}).add_to(fmap)
+    TextGeoJson(geometry.__geo_interface__, {"color": color, "weight": 3, "fillOpacity": 0.3}).add_to(fmap)
     return fmap
