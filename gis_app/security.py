@@ -12,7 +12,7 @@ import re
 import secrets
 from urllib.parse import urlsplit
 
-from flask import Flask, g
+from flask import Flask, current_app, g
 from markupsafe import Markup
 
 __all__ = ["init_security", "csp_nonce", "nonced", "content_security_policy", "tile_sources"]
@@ -70,7 +70,6 @@ def content_security_policy(nonce: str, tiles: str | None) -> str:
 
 
 def _headers(response):
-    from flask import current_app
     response.headers["Content-Security-Policy"] = content_security_policy(
         csp_nonce(), current_app.config.get("SANIGRID_TILES"))
     response.headers["X-Content-Type-Options"] = "nosniff"

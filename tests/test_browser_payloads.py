@@ -148,13 +148,13 @@ def _viewer_texts(recorded) -> str:
     page.wait_for_function("() => { let n = 0; sanigrid.map.eachLayer(l => { if (l.feature && l.feature.properties"
                            " && l.feature.properties.kind) { n++; } }); return n > 0; }")
     texts = [_check(recorded)]
-    for query in ("7*7", "alert(8)"):
+    # one hit each (a grid's name, a person's name): the list shows it, then the map flies to its popup
+    for query, code in (("7*7", G2), ("alert(8)", G1), ("alert(7)", G4)):
         page.fill("#sg-search", query)
-        page.wait_for_selector("#sg-results li.sg-hit")
+        page.wait_for_selector(f"#sg-results li.sg-hit[data-code='{code}']")
         texts.append(page.inner_text("#sg-results"))
-    page.fill("#sg-search", "alert(7)")
-    page.press("#sg-search", "Enter")
-    page.wait_for_selector(f".sg-popup[data-grid='{G4}']")
+        page.wait_for_selector(f".sg-popup[data-grid='{code}']")
+        texts.append(page.inner_text(".leaflet-popup-content"))
     point = to_lonlat(shapely.Point(X0 + 50, Y0 + 250))
     page.evaluate("([lon, lat]) => sanigrid.map.setView([lat, lon], 17, {animate: false})", [point.x, point.y])
     page.wait_for_function(IDLE)
