@@ -53,6 +53,8 @@ def create_app(config: dict | None = None) -> Flask:
     register_error_handlers(app)
     from .views.i18n import init_app as init_i18n
     init_i18n(app)  # every page's header: navigation, language switch
+    from .security import init_security
+    init_security(app)  # CSP with a per-request nonce and nosniff on every response
     app.register_blueprint(pages.bp)
     from .api import init_api
     init_api(app)
@@ -61,6 +63,8 @@ def create_app(config: dict | None = None) -> Flask:
     from .views import grid_page, viewer
     app.register_blueprint(viewer.bp)
     app.register_blueprint(grid_page.bp)
+    from .views import photos
+    app.register_blueprint(photos.bp)
     from .ogc import init_ogc
     init_ogc(app)
     return app

@@ -10,6 +10,7 @@ import math
 import re
 
 from .codes import CodeError, check_grid_code, check_region_code, level_of
+from .photos import check_photo
 from .roles import parse_grid_type, parse_role
 
 __all__ = ["MAX_TEXT", "region_record", "grid_record", "person_role_record", "GRID_FIELDS", "REGION_FIELDS"]
@@ -130,13 +131,22 @@ def grid_record(props: dict) -> tuple[dict, list[str]]:
     return record, errors
 
 
+def _photo(props, errors):
+    text = _text(props, "photo", errors, required=False)
+    try:
+        return check_photo(text, files=True)
+    except ValueError as exc:
+        errors.append(str(exc))
+        return None
+
+
 def person_role_record(props: dict) -> tuple[dict, list[str]]:
     """Return (record, errors) for one row of a people CSV: a person and, optionally, a role."""
     errors = []
     record = {
         "name": _text(props, "name", errors),
         "phone": _text(props, "phone", errors),
-        "photo": _text(props, "photo", errors, required=False),
+        "photo": _photo(props, errors),
         "grid": _text(props, "grid", errors, required=False),
         "backup": _text(props, "backup", errors, required=False),
         "role": None,

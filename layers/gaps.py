@@ -4,6 +4,8 @@ from __future__ import annotations
 import folium
 import geopandas as gpd
 
+from .geojson import TextGeoJson
+
 __all__ = ["STYLES", "MARKER_RADIUS_PX", "gap_layers", "kind_color", "region_layer"]
 
 STYLES = {
@@ -23,8 +25,8 @@ def kind_color(kind: str) -> str:
     return STYLES.get(kind, STYLES["understaffed"])[1]
 
 
-def _style(color: str, fill: float):
-    return lambda _feature: {"color": color, "weight": 2, "fillColor": color, "fillOpacity": fill}
+def _style(color: str, fill: float) -> dict:
+    return {"color": color, "weight": 2, "fillColor": color, "fillOpacity": fill}
 
 
 OUTLINE = {"color": "#555", "weight": 1, "fillOpacity": 0}
@@ -38,8 +40,8 @@ def region_layer(regions: gpd.GeoDataFrame, name: str = "区域边界", style: d
     frame = frame[frame.geometry.notna()]
     look = {**OUTLINE, **(style or {})}
     if len(frame):
-        folium.GeoJson(frame.to_json(), style_function=lambda _f: look, interactive=interactive,
-                       tooltip=folium.GeoJsonTooltip(["code", "name"], aliases=list(aliases))).add_to(group)
+        TextGeoJson(frame.to_json(), look, fields=["code", "name"], aliases=aliases,
+                    interactive=interactive).add_to(group)
     return group
 
 
@@ -54,20 +56,17 @@ def gap_layers(features: gpd.GeoDataFrame) -> list[folium.FeatureGroup]:
         fields = [f for f in TOOLTIP_FIELDS if f in part.columns]
         aliases = [TOOLTIP_ALIASES[TOOLTIP_FIELDS.index(f)] for f in fields]
         group = folium.FeatureGroup(name=f"{label} ({len(part)})")
-        folium.GeoJson(part[fields + ["geometry"]].to_json(na="null"),
-                       style_function=_style(color, 0.15 if kind == "understaffed" else 0.5),
-                       tooltip=folium.GeoJsonTooltip(fields, aliases=aliases)).add_to(group)
+        TextGeoJson(part[fields + ["geometry"]].to_json(na="null"), _style(color, 0.15 if kind == "understaffed" else 0.5),
+                    fields=fields, aliases=aliases).add_to(group)
         _markers(part, fields, aliases, color).add_to(group)
         layers.append(group)
     return layers
 
 
-def _markers(part: gpd.GeoDataFrame, fields: list, aliases: list, color: str) -> folium.GeoJson:
+def _markers(part: gpd.GeoDataFrame, fields: list, aliases: list, color: str) -> TextGeoJson:
     """A circle of MARKER_RADIUS_PX screen pixels at each finding's representative point: seen at every zoom."""
     part = part[part.geometry.notna() & ~part.geometry.is_empty]
     points = gpd.GeoDataFrame(part[fields].copy(), geometry=part.geometry.representative_point(), crs=part.crs)
-    look = {"color": "#fff", "weight": 2, "fill": True, "fillColor": color, "fillOpacity": 0.95,
-            "radius": MARKER_RADIUS_PX}
-    return folium.GeoJson(points.to_json(na="null"), marker=folium.CircleMarker(radius=MARKER_RADIUS_PX),
-                          style_function=lambda _f: look,
-                          tooltip=folium.GeoJsonTooltip(fields, aliases=aliases))
+    look = {"color": "#fff", "weight": 2, "fill": True, "fillColor": color, "fillOpacity": 0.95}
+    return TextGeoJson(points.to_json(na="null"), look, fields=fields, aliases=aliases,
+                       point_radius=MARKER_RADIUS_PX)

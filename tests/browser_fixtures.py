@@ -1,7 +1,9 @@
 """Browser-test fixtures: the app served on a free local port, Debian's Chromium through Playwright.
 
 Every request a page makes is recorded, and anything outside the app's origin is refused (the
-intranet has no internet), so a test can assert that no page ever asks for a CDN.
+intranet has no internet), so a test can assert that no page ever asks for a CDN. Every dialog
+(``alert`` from an injected script) and every Content-Security-Policy violation is recorded too,
+and ``browse`` fails the test on any.
 """
 from __future__ import annotations
 
@@ -84,20 +86,47 @@ def live(loaded):
     server.stop()
 
 
-class RecordedPage:
-    """A page that records every request and refuses those outside ``origin``."""
+# Reports each CSP violation to the test (the event fires in the page, before any console message).
+CSP_LISTENER = """document.addEventListener("securitypolicyviolation", function (e) {
+    window.sanigridViolation(e.violatedDirective + " blocked " + (e.blockedURI || "inline") + " at " +
+                             e.sourceFile + ":" + e.lineNumber + " " + (e.sample || ""));
+});"""
 
-    def __init__(self, browser, origin: str, viewport=(1280, 800)):
+
+class RecordedPage:
+    """A page that records every request (refusing those outside ``origin``), dialog and CSP violation.
+
+    ``bypass_csp=True`` opens it with the app's Content-Security-Policy switched off, so a test of
+    escaping sees what an injected script would do without the policy's second line of defence.
+    """
+
+    def __init__(self, browser, origin: str, viewport=(1280, 800), bypass_csp: bool = False):
         self.origin = origin
         self.requests: list[str] = []
         self.outside: list[str] = []
+        self.dialogs: list[str] = []
+        self.violations: list[str] = []
+        self.console: list[str] = []
         self.context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]},
-                                           locale="zh-CN", service_workers="block")
+                                           locale="zh-CN", service_workers="block", bypass_csp=bypass_csp)
         self.context.route("**/*", self._route)
+        self.context.expose_binding("sanigridViolation", lambda _source, text: self.violations.append(text))
+        self.context.add_init_script(CSP_LISTENER)
         self.page = self.context.new_page()
         self.page.on("request", lambda request: self.requests.append(request.url))
         self.errors: list[str] = []
         self.page.on("pageerror", lambda exc: self.errors.append(str(exc)))
+        self.page.on("dialog", self._dialog)
+        self.page.on("console", lambda message: self.console.append(f"{message.type}: {message.text}"))
+
+    def _dialog(self, dialog):
+        self.dialogs.append(f"{dialog.type}: {dialog.message}")
+        dialog.dismiss()
+
+    @property
+    def csp_problems(self) -> list[str]:
+        """CSP violations, from the page's events and from the console (Chromium logs each one)."""
+        return self.violations + [m for m in self.console if "Content Security Policy" in m or "Refused to" in m]
 
     def _route(self, route):
         url = route.request.url
@@ -131,6 +160,8 @@ def browse(chromium, live):
         recorded.close()
         assert not outside, f"requests outside the app's origin: {outside}"
         assert not recorded.errors, f"script errors on the page: {recorded.errors}"
+        assert not recorded.dialogs, f"a script opened a dialog: {recorded.dialogs}"
+        assert not recorded.csp_problems, f"Content-Security-Policy violations: {recorded.csp_problems}"
 
 
 @pytest.fixture

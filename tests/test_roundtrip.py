@@ -11,7 +11,7 @@ from gis_app.storage import session_scope, upgrade
 
 PEOPLE = ("name,phone,photo,grid,role,backup\n"
           f"=张伟,13800000001,,{COMMUNITY}001,网格长,\n"
-          f"李娜,13800000002,/photos/ln.jpg,{COMMUNITY}001,cleaner,13800000003\n"
+          f"李娜,13800000002,/photos/0123456789abcdef0123456789abcdef.jpg,{COMMUNITY}001,cleaner,13800000003\n"
           "王芳,13800000003,,,,\n")
 
 

@@ -12,6 +12,7 @@ from flask_smorest import Api
 from flask_smorest.utils import prepare_response
 
 from ..auth import principal_for, require
+from ..storage.photos import MAX_PHOTO_BYTES
 from ..storage.routing import read_engine
 from .schemas import ProblemSchema
 
@@ -61,7 +62,9 @@ def _before_request():
     public = request.path.endswith(("/openapi.json", "/docs"))
     if not public and request.method in ("GET", "HEAD") and not current_app.config["SANIGRID_PUBLIC_READS"]:
         require(g.principal, "viewer")
-    if not request.path.startswith(f"{PREFIX}/import/"):
+    if request.path.endswith("/photo"):   # a photo upload: the photo limit, plus the multipart envelope
+        request.max_content_length = MAX_PHOTO_BYTES + 64 * 1024
+    elif not request.path.startswith(f"{PREFIX}/import/"):
         request.max_content_length = current_app.config["SANIGRID_API_MAX_BODY_BYTES"]
 
 

@@ -1,6 +1,7 @@
 """/api/v1/people and /api/v1/grids/{code}/roles: people, roles and A/B cleaner posts."""
 from __future__ import annotations
 
+from flask import current_app, request
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
@@ -54,6 +55,21 @@ def get_person(phone):
 def update_person(body, phone):
     """Change a person's name or photo."""
     return json_response(edits.update_person(engine(), principal("editor"), phone, body))
+
+
+PHOTO_BODY = {"required": True, "content": {"multipart/form-data": {"schema": {
+    "type": "object", "required": ["photo"],
+    "properties": {"photo": {"type": "string", "format": "binary",
+                             "description": "JPEG, PNG or WebP, at most 10 MB; stored re-encoded, metadata removed"}}}}}}
+
+
+@blp.route(f"{PHONE}/photo", methods=["POST"])
+@blp.response(200, OpenSchema)
+@blp.doc(requestBody=PHOTO_BODY, **WRITE)
+def upload_photo(phone):
+    """Store a person's photo (multipart field ``photo``): checked and re-encoded, EXIF and GPS removed."""
+    return json_response(edits.store_person_photo(engine(), principal("editor"), phone, request.files.get("photo"),
+                                                  current_app.config["SANIGRID_INSTANCE"]))
 
 
 @blp.route(PHONE, methods=["DELETE"])

@@ -11,15 +11,16 @@ from sqlalchemy import delete, select
 
 from ..audit import record as audit
 from ..auth import Principal, check_scope
-from ..errors import Conflict, Forbidden, NotFound
+from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ..imports import import_frames
 from ..storage import repository as repo
 from ..storage import session_scope
+from ..storage.photos import MAX_PHOTO_BYTES, store_photo
 from ..storage.schema import Person, Role
 from .grid_edits import current_version
 
 __all__ = ["list_people", "get_person", "create_person", "update_person", "remove_person",
-           "grid_roles", "replace_roles", "add_role", "remove_role"]
+           "store_person_photo", "grid_roles", "replace_roles", "add_role", "remove_role"]
 
 ROLE_COLUMNS = ["name", "phone", "photo", "grid", "role", "backup"]
 
@@ -79,6 +80,16 @@ def update_person(engine, principal, phone: str, body: dict) -> dict:
         audit(session, principal.actor, "update", "people", phone, before,
               {"phone": row.phone, "name": row.name, "photo": row.photo})
     return get_person(engine, phone)
+
+
+def store_person_photo(engine, principal, phone: str, upload, instance) -> dict:
+    """Store an uploaded photo (re-encoded by Pillow) as the person's photo; 422 for anything not an image."""
+    _unscoped(principal)
+    get_person(engine, phone)
+    if upload is None:
+        raise ValidationFailed("send the photo as the multipart form field 'photo'")
+    url = store_photo(instance, upload.read(MAX_PHOTO_BYTES + 1), "photo")
+    return update_person(engine, principal, phone, {"photo": url})
 
 
 def remove_person(engine, principal, phone: str) -> None:

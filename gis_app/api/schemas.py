@@ -1,7 +1,9 @@
 """Marshmallow schemas of the API: they check requests and write the OpenAPI document."""
 from __future__ import annotations
 
-from marshmallow import INCLUDE, Schema, fields, validate
+from marshmallow import INCLUDE, Schema, ValidationError, fields, validate
+
+from grids.photos import check_photo
 
 from grids.roles import ROLE_KINDS
 from grids.staffing import STATUS_LABELS
@@ -20,6 +22,19 @@ BBOX = validate.Regexp(r"^\s*-?[0-9.]+(\s*,\s*-?[0-9.]+){3}\s*$", error="bbox is
 
 def _text(max_len=200, **kwargs):
     return fields.String(validate=validate.Length(min=1, max=max_len), **kwargs)
+
+
+def _app_photo(value) -> None:
+    try:
+        check_photo(value)
+    except ValueError as exc:
+        raise ValidationError(str(exc)) from None
+
+
+def _photo():
+    """A person's photo: only the URL of a photo the app stored (POST /people/{phone}/photo), or null."""
+    return fields.String(allow_none=True, validate=[validate.Length(max=500), _app_photo],
+                         metadata={"description": "/photos/<32 hex>.jpg from POST /people/{phone}/photo, or null"})
 
 
 class OpenSchema(Schema):
@@ -117,12 +132,12 @@ class UnderQuery(Schema):
 class PersonIn(Schema):
     phone = fields.String(required=True, validate=[validate.Length(max=32), PHONE])
     name = _text(100, required=True)
-    photo = fields.String(allow_none=True, validate=validate.Length(max=500))
+    photo = _photo()
 
 
 class PersonPatchIn(Schema):
     name = _text(100)
-    photo = fields.String(allow_none=True, validate=validate.Length(max=500))
+    photo = _photo()
 
 
 class RoleIn(Schema):

@@ -6,6 +6,8 @@ leaves one line in the import log.
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 from grids.validation import check_geometries
 
 from ..errors import ValidationFailed
@@ -35,7 +37,8 @@ def import_file(engine, settings: dict, layer: str, path, *, crs=None, encoding=
 
     def run():
         if layer == "people":
-            return import_people_rows(engine, read_table_or_refuse(path, encoding), dry_run, by, on_write)
+            return import_people_rows(engine, read_table_or_refuse(path, encoding), dry_run, by, on_write,
+                                      photo_dir=Path(path).parent, instance=settings["SANIGRID_INSTANCE"])
         if layer == "regions" and codes:
             return import_region_codes(engine, path, encoding, dry_run, by, on_write)
         feats = read_file_features(path, crs, encoding, make_valid, settings)

@@ -1,7 +1,6 @@
 """The page of one grid: its map, people, history and printable signboard (公示牌, one A4 landscape page)."""
 from __future__ import annotations
 
-import folium
 from flask import Blueprint, current_app, make_response, render_template, request, url_for
 
 from ..storage.routing import read_engine
@@ -11,21 +10,6 @@ from .tile_data import grid_status
 from .viewer import map_parts
 
 bp = Blueprint("grid_page", __name__)
-STATUS_COLORS = {"complete": "#1a9641", "short": "#f08c00", "unstaffed": "#d7191c"}
-
-
-def _grid_map(sheet, color: str):
-    from layers.base import offline_map
-    grid = sheet["grid"]
-    fmap = offline_map(grid["geometry"].bounds, static_url=url_for("static", filename=""),
-                       tiles=current_app.config["SANIGRID_TILES"])
-    neighbours = sheet["neighbours"][["code", "name", "geometry"]]
-    if len(neighbours):
-        folium.GeoJson(neighbours.to_json(), style_function=lambda _f: {"color": "#888", "weight": 1, "fillOpacity": 0.05},
-                       tooltip=folium.GeoJsonTooltip(["code", "name"])).add_to(fmap)
-    folium.GeoJson(grid["geometry"].__geo_interface__,
-                   style_function=lambda _f: {"color": color, "weight": 3, "fillOpacity": 0.3}).add_to(fmap)
-    return fmap
 
 
 def report_link(code: str) -> str:
@@ -43,7 +27,13 @@ def grid_page(code):
     status = grid_status(engine, current_app.config, code) or "unstaffed"
     page = render_template(
         "grid.html", code=code, sheet=sheet, grid=sheet["grid"], text=texts(lang), lang=lang, status=status,
-        map_parts=map_parts(_grid_map(sheet, STATUS_COLORS[status])), hotline=current_app.config["SANIGRID_HOTLINE"],
+        map_parts=map_parts(_grid_map(sheet, status)), hotline=current_app.config["SANIGRID_HOTLINE"],
         extent=extent_svg(sheet["grid"]["geometry"], sheet["neighbours"], current_app.config.get("SANIGRID_METRIC_CRS")),
         qr=qr_svg(report_link(code)), link=report_link(code))
     return remember_language(make_response(page), lang)
+
+
+def _grid_map(sheet, status: str):
+    from layers.grid import grid_map
+    return grid_map(sheet["grid"]["geometry"], sheet["neighbours"], status,
+                    static_url=url_for("static", filename=""), tiles=current_app.config["SANIGRID_TILES"])

@@ -9,6 +9,7 @@ import shapely
 from sqlalchemy import select
 
 from grids.crs.metric import metric_crs_for
+from grids.photos import is_app_photo
 from grids.roles import ROLE_KINDS
 
 from ..errors import NotFound
@@ -47,8 +48,8 @@ def _people(session, code: str, lang: str) -> list[dict]:
     text = texts(lang)
     people = [{"role": r.role, "role_label": text[f"role_{r.role}"], "name": r.name, "phone": r.person,
                "duties": ROLE_DUTIES[lang][r.role], "backup_name": r.backup_name, "backup": r.backup,
-               # only the app's own files: a signboard page never fetches from outside
-               "photo": photos.get(r.person) if (photos.get(r.person) or "").startswith("/") else None}
+               # only photos the app stored: a signboard page never fetches from outside
+               "photo": photos.get(r.person) if is_app_photo(photos.get(r.person)) else None}
               for r in roles.itertuples()]
     return sorted(people, key=lambda p: (order[p["role"]], p["phone"]))
 

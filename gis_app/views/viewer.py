@@ -93,7 +93,9 @@ def viewer():
     """The map viewer: boundaries, grids by staffing status, legend, search, click to locate."""
     lang = language()
     parts, filled = _viewer_parts(_engine(), current_app.config, lang)
-    page = render_template("viewer.html", map_parts=parts, text=texts(lang), lang=lang, filled=filled)
+    from layers.styles import STATUS_COLORS
+    page = render_template("viewer.html", map_parts=parts, text=texts(lang), lang=lang, filled=filled,
+                           status_colors=STATUS_COLORS)
     return remember_language(make_response(page), lang)
 
 

@@ -152,7 +152,7 @@
       var text = problemText(answer);
       this.message(text);
       if (this._layer) {
-        this._layer.unbindTooltip().bindTooltip(esc(text).replace(/\n/g, "<br>"),
+        this._layer.unbindTooltip().bindTooltip(S.el("div", {className: "sg-lines"}, [text]),
           {permanent: true, direction: "top", className: "sg-refusal"}).openTooltip();
       }
     },
@@ -167,12 +167,14 @@
   });
 
   /* A signed-in editor gets a "reshape" button in each grid's popup. */
-  var plainHtml = S.locateHtml;
-  S.locateHtml = function (answer) {
-    var html = plainHtml(answer);
-    if (!token()) { return html; }
-    return html.replace(/<\/div>$/, '<button type="button" class="sg-reshape" onclick="sanigrid.editor.reshape(\'' +
-      esc(answer.grid.code) + '\')">' + esc(t("editor")) + "</button></div>");
+  var plainContent = S.locateContent;
+  S.locateContent = function (answer) {
+    var content = plainContent(answer);
+    if (!token()) { return content; }
+    var button = S.el("button", {type: "button", className: "sg-reshape"}, [t("editor")]);
+    button.addEventListener("click", function () { S.editor.reshape(answer.grid.code); });
+    content.appendChild(button);
+    return content;
   };
 
   S.onSetup = function (map) {

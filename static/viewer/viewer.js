@@ -9,18 +9,41 @@
   var S = window.sanigrid = window.sanigrid || {};
   S.text = S.text || {};
   S.stats = {idle: false, drawn: 0, tiles: 0, idleAt: null, errors: 0};
-  S.COLORS = {complete: "#1a9641", short: "#f08c00", unstaffed: "#d7191c"};
   var RINGS_PER_PATH = 100;
 
   function t(key) { return S.text[key] || key; }
   S.t = t;
 
+  /* The one HTML-escaping helper, for markup the viewer writes itself; data (names, codes, phones)
+   * goes into the page as text nodes through el(), never through innerHTML. */
   function esc(value) {
     return String(value == null ? "" : value).replace(/[&<>"']/g, function (c) {
       return {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}[c];
     });
   }
   S.esc = esc;
+
+  /* el("b", {className: "x"}, ["text", node]): an element whose strings are text nodes (shown literally). */
+  function el(tag, props, children) {
+    var node = document.createElement(tag);
+    Object.keys(props || {}).forEach(function (key) {
+      if (key === "data") { Object.assign(node.dataset, props.data); } else { node[key] = props[key]; }
+    });
+    (children || []).forEach(function (child) {
+      if (child != null) { node.appendChild(typeof child === "object" ? child : document.createTextNode(String(child))); }
+    });
+    return node;
+  }
+  S.el = el;
+
+  /* Staffing status -> colour, read from the page (layers/styles.py STATUS_COLORS on the body). */
+  S.colors = function () {
+    if (!S._colors) {
+      var raw = document.body && document.body.dataset.statusColors;
+      S._colors = raw ? JSON.parse(raw) : {};
+    }
+    return S._colors;
+  };
 
   /* A signed-in tab sends its token on reads too, so the map works with SANIGRID_PUBLIC_READS=false. */
   S.authHeaders = function () {
@@ -40,7 +63,7 @@
   S.getJSON = getJSON;
 
   S.gridStyle = function (feature) {
-    var color = S.COLORS[feature.properties.status] || "#3388ff";
+    var color = S.colors()[feature.properties.status] || "#3388ff";
     return {color: color, weight: 1, opacity: 0.9, fillColor: color, fillOpacity: 0.25};
   };
 
@@ -194,37 +217,37 @@
       onEachFeature: function (feature, layer) {
         var p = feature.properties || {};
         var label = options.label ? p[options.label] : "";
-        layer.bindTooltip(esc(label) + " " + esc(p.code || p.region || ""));
+        layer.bindTooltip(el("span", {}, [(label == null ? "" : label) + " " + (p.code || p.region || "")]));
       }
     });
   };
 
   function personLine(p) {
-    var phone = p.phone ? ' <a href="tel:' + esc(p.phone) + '">' + esc(p.phone) + "</a>" : "";
-    var backup = p.backup ? " · " + t("backup") + " " + esc(p.backup.name) + " " + esc(p.backup.phone) : "";
-    return "<li>" + esc(S.text["role_" + p.role] || p.role_label) + " " + esc(p.name) + phone + backup + "</li>";
+    var phone = p.phone ? [" ", el("a", {href: "tel:" + p.phone}, [p.phone])] : [];
+    var backup = p.backup ? " · " + t("backup") + " " + (p.backup.name || "") + " " + p.backup.phone : null;
+    return el("li", {}, [(S.text["role_" + p.role] || p.role_label) + " " + p.name].concat(phone, [backup]));
   }
 
-  S.locateHtml = function (answer) {
+  /* The popup of a /api/v1/locate answer, as DOM nodes: every name and code is text. */
+  S.locateContent = function (answer) {
     var g = answer.grid;
     var region = [answer.district, answer.street, answer.community].map(function (r) {
-      return esc(r.name || r.code);
+      return r.name || r.code;
     }).join(" / ");
-    var people = answer.people.length ? "<ul>" + answer.people.map(personLine).join("") + "</ul>"
-      : '<p class="sg-warn">' + esc(t("no_people")) + "</p>";
-    return '<div class="sg-popup" data-grid="' + esc(g.code) + '">' +
-      "<strong>" + esc(g.name) + '</strong><br><a href="' + esc(S.gridUrl.replace("{code}", g.code)) + '">' +
-      esc(g.code) + "</a><br>" + region + "<br>" + esc(t("households")) + ": " + esc(g.households) +
-      people + "</div>";
+    var people = answer.people.length ? el("ul", {}, answer.people.map(personLine))
+      : el("p", {className: "sg-warn"}, [t("no_people")]);
+    return el("div", {className: "sg-popup", data: {grid: g.code}}, [
+      el("strong", {}, [g.name]), el("br"), el("a", {href: S.gridUrl.replace("{code}", encodeURIComponent(g.code))}, [g.code]),
+      el("br"), region, el("br"), t("households") + ": " + (g.households == null ? "" : g.households), people]);
   };
 
   /* Which grid holds this point, and who is responsible: the /api/v1/locate answer in a popup. */
   S.locate = function (map, latlng) {
     var url = S.api + "/locate?lon=" + latlng.lng.toFixed(7) + "&lat=" + latlng.lat.toFixed(7);
     return getJSON(url).then(function (answer) {
-      var html = answer.ok ? S.locateHtml(answer.body)
-        : '<div class="sg-popup sg-none">' + esc(t("no_grid_here")) + "</div>";
-      L.popup({maxWidth: 360}).setLatLng(latlng).setContent(html).openOn(map);
+      var content = answer.ok ? S.locateContent(answer.body)
+        : el("div", {className: "sg-popup sg-none"}, [t("no_grid_here")]);
+      L.popup({maxWidth: 360}).setLatLng(latlng).setContent(content).openOn(map);
       S.lastLocate = answer.ok ? answer.body : null;
       return answer;
     });
@@ -233,11 +256,13 @@
   S.Legend = L.Control.extend({
     options: {position: "bottomright"},
     onAdd: function () {
-      var div = L.DomUtil.create("div", "sg-legend leaflet-bar");
-      var rows = ["complete", "short", "unstaffed"].map(function (k) {
-        return '<div><i style="background:' + S.COLORS[k] + '"></i>' + esc(t("status_" + k)) + "</div>";
+      var div = L.DomUtil.create("div", "sg-legend leaflet-bar"), colors = S.colors();
+      div.appendChild(el("strong", {}, [t("legend")]));
+      Object.keys(colors).forEach(function (k) {
+        var swatch = el("i");
+        swatch.style.background = colors[k];   // a CSSOM property: no inline style attribute (CSP)
+        div.appendChild(el("div", {}, [swatch, t("status_" + k)]));
       });
-      div.innerHTML = "<strong>" + esc(t("legend")) + "</strong>" + rows.join("");
       return div;
     }
   });
@@ -254,16 +279,15 @@
       var input = div.querySelector("input"), list = div.querySelector("ul"), timer = null;
       var run = function () {
         var q = input.value.trim();
-        if (!q) { list.innerHTML = ""; return; }
+        if (!q) { list.replaceChildren(); return; }
         getJSON(S.api + "/search?q=" + encodeURIComponent(q)).then(function (answer) {
           var found = answer.ok ? answer.body : [];
-          list.innerHTML = found.length ? "" : '<li class="sg-none">' + esc(t("nothing_found")) + "</li>";
+          list.replaceChildren(found.length ? "" : el("li", {className: "sg-none"}, [t("nothing_found")]));
           found.forEach(function (hit) {
-            var li = L.DomUtil.create("li", "sg-hit", list);
-            var who = hit.people.length ? " · " + hit.people.map(esc).join("、") : "";
-            li.innerHTML = "<b>" + esc(hit.name) + "</b> " + esc(hit.code) + who;
-            li.dataset.code = hit.code;
-            li.addEventListener("click", function () { S.flyTo(map, hit); list.innerHTML = ""; });
+            var who = hit.people.length ? " · " + hit.people.join("、") : "";
+            var li = el("li", {className: "sg-hit", data: {code: hit.code}}, [el("b", {}, [hit.name]), " " + hit.code + who]);
+            list.appendChild(li);
+            li.addEventListener("click", function () { S.flyTo(map, hit); list.replaceChildren(); });
           });
           if (found.length === 1) { S.flyTo(map, found[0]); }
         });

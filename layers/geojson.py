@@ -1,0 +1,82 @@
+"""GeoJSON drawn in one style, with its properties shown as text on hover: the map layer for register data.
+
+Two faults of folium's own ``GeoJson`` + ``GeoJsonTooltip`` make it unfit for text that users type:
+
+* the tooltip joins property values into an HTML string for ``innerHTML``, so a grid named
+  ``<img src=x onerror=…>`` runs script for whoever hovers it;
+* branca renders each element's script twice, the second time as a *Jinja template*: a name
+  holding ``{{ … }}`` is evaluated on the server (``{{7*7}}`` shows 49, and Jinja's globals reach
+  ``os``), and one holding ``{%`` makes every map page fail.
+
+:class:`TextGeoJson` writes its data with :func:`script_json` (HTML-safe JSON in which no Jinja
+delimiter is left) and builds the tooltip with DOM nodes and ``textContent``.
+"""
+from __future__ import annotations
+
+import json
+import re
+
+from folium.map import Layer
+from folium.template import Template
+from jinja2.utils import htmlsafe_json_dumps
+
+__all__ = ["TextGeoJson", "script_json"]
+
+_DELIMITER = re.compile(r"\{(?=[{%#])")   # "{{", "{%", "{#": in JSON text only ever inside a string
+
+
+def script_json(value) -> str:
+    """Return ``value`` as JSON safe inside ``<script>`` and inert to the second (Jinja) rendering."""
+    return _DELIMITER.sub(r"\\u007b", str(htmlsafe_json_dumps(value)))
+
+
+class TextGeoJson(Layer):
+    """Features (a GeoJSON dict or string) in one Leaflet ``style``; ``fields`` shown on hover as text.
+
+    ``aliases`` label the fields (default: the field names); ``interactive=False`` draws outlines
+    that let clicks through to the map (the viewer's boundaries); ``point_radius`` draws points as
+    circles of that many screen pixels (seen at every zoom) instead of pin markers.
+    """
+
+    _template = Template("""
+        {% macro header(this, kwargs) %}
+            <style>.sg-tooltip th { text-align: left; padding: 1px 8px 1px 0; }</style>
+        {% endmacro %}
+        {% macro script(this, kwargs) %}
+            var {{ this.get_name() }} = L.geoJSON({{ this.data_json }}, {
+                style: {{ this.style_json }}, interactive: {{ this.interactive_json }}
+                {%- if this.point_radius %},
+                pointToLayer: function (feature, latlng) {
+                    return L.circleMarker(latlng, {radius: {{ this.point_radius }}});
+                }{% endif %}
+            });
+            {% if this.fields %}
+            {{ this.get_name() }}.bindTooltip(function (layer) {
+                var fields = {{ this.fields_json }}, aliases = {{ this.aliases_json }};
+                var props = (layer.feature && layer.feature.properties) || {};
+                var table = document.createElement("table");
+                fields.forEach(function (field, i) {
+                    var value = props[field];
+                    if (value === null || value === undefined || value === "") { return; }
+                    var row = table.insertRow(), label = document.createElement("th");
+                    label.textContent = aliases[i];
+                    row.appendChild(label);
+                    row.insertCell().textContent = typeof value === "object" ? JSON.stringify(value) : String(value);
+                });
+                return table;
+            }, {sticky: true, className: "sg-tooltip"});
+            {% endif %}
+        {% endmacro %}
+    """)
+
+    def __init__(self, data, style: dict, *, fields=(), aliases=None, interactive: bool = True,
+                 name: str | None = None, show: bool = True, point_radius: int | None = None):
+        super().__init__(name=name, overlay=True, control=name is not None, show=show)
+        self._name = "TextGeoJson"
+        data = json.loads(data) if isinstance(data, str) else data
+        self.data_json, self.style_json = script_json(data), script_json(style)
+        self.interactive_json = script_json(bool(interactive))
+        self.point_radius = int(point_radius) if point_radius else None
+        self.fields = list(fields)
+        self.fields_json = script_json(self.fields)
+        self.aliases_json = script_json(list(aliases) if aliases is not None else self.fields)
