@@ -5,9 +5,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from grids.codes import check_region_code
 from grids.fileio import write_table, write_vector
 
-from .errors import ValidationFailed, checked_region_code
+from .errors import ValidationFailed
 from .storage import repository as repo
 from .storage import session_scope
 
@@ -46,7 +47,7 @@ def _check_arguments(layer, fmt, district) -> None:
     if layer in ("people", "roles") and fmt not in TABLE_FORMATS:
         raise ValidationFailed(f"layer {layer} has no geometry; export it as csv or xlsx")
     if district is not None:
-        checked_region_code(district)
+        check_region_code(district)
 
 
 def _grids_frame(grids):

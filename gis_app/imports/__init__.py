@@ -1,14 +1,14 @@
 """Import layers from files: read → convert CRS → validate → one transaction, all or nothing.
 
 The CLI and the API call :func:`import_file`; a refused import raises
-:class:`ValidationFailed` listing every problem, writes nothing to the register and
-leaves one line in the import log.
+:class:`ValidationFailed` listing every problem (or the domain's typed error: a CRS, a code, a
+file that cannot be read), writes nothing to the register and leaves one line in the import log.
 """
 from __future__ import annotations
 
 from grids.validation import check_geometries
 
-from ..errors import ValidationFailed
+from ..errors import REFUSED, ValidationFailed
 from ..storage import repository as repo
 from ..storage import refresh_statistics, session_scope
 from .common import Features, ImportReport
@@ -49,7 +49,7 @@ def _logged(engine, by, layer, source, dry_run, run) -> ImportReport:
     """Run an import and leave one line in the import log, landed or refused."""
     try:
         report = run()
-    except ValidationFailed as exc:
+    except REFUSED as exc:
         with session_scope(engine, write=True) as session:
             repo.log_import(session, by=by, layer=layer, source=source, landed=False, summary=str(exc)[:4000])
         raise
