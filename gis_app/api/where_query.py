@@ -4,7 +4,6 @@ from __future__ import annotations
 import math
 
 import orjson
-import pandas as pd
 import shapely
 from sqlalchemy import select
 
@@ -56,14 +55,14 @@ def staffing(engine, settings, under: dict) -> dict:
 
 def _answers_of(engine, codes=None) -> dict:
     """Build the locate answer (minus the point) of every active grid, or of those among ``codes``."""
-    def among(column):
-        return column.in_(sorted(codes)) if codes is not None else True
+    def among(column, values=codes):
+        return column.in_(sorted(values)) if values is not None else True
     with session_scope(engine) as session:
         grids = session.execute(select(Grid.code, Grid.name, Grid.type, Grid.households)
                                 .where(Grid.end_date.is_(None), among(Grid.code))).all()
-        names = dict(session.execute(select(Region.code, Region.name)).all())
-        roles = (repo.load_roles(session) if codes is None else
-                 pd.concat([repo.load_roles(session, under=c) for c in sorted(codes)], ignore_index=True))
+        regions = {c[:n] for c in codes for n in (6, 9, 12)} if codes is not None else None
+        names = dict(session.execute(select(Region.code, Region.name).where(among(Region.code, regions))).all())
+        roles = repo.load_roles(session, grids=codes)
     people: dict = {}
     for r in roles.itertuples():
         people.setdefault(r.grid, []).append(person_entry(r.role, r.name, r.person, r.backup_name, r.backup))
@@ -76,10 +75,13 @@ def _answers_of(engine, codes=None) -> dict:
 def _patch_answers(answers: dict, engine, codes: set) -> dict:
     """A grid write changes the answer of that grid only (its roles go with it when it is retired)."""
     fresh = _answers_of(engine, codes)
-    return {**{c: a for c, a in answers.items() if c not in codes}, **fresh}
+    for code in codes - set(fresh):   # retired
+        answers.pop(code, None)
+    answers.update(fresh)             # one dict operation per grid: a reader sees the old or the new answer
+    return answers
 
 
-# Answers of locate per grid (SQLite), patched for the grids written since (a new dict: readers never see a mix).
+# Answers of locate per grid (SQLite), patched in place for the grids written since.
 _answers = PatchedCache("locate answers", _answers_of, _patch_answers)
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import shapely
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from grids.locate import LiveGridIndex
 from grids.staffing import staffing_table
@@ -111,28 +111,36 @@ def _build_statuses(engine, most: int) -> StatusMap:
     return StatusMap(_statuses_of(grids, roles, most), roles)
 
 
-def _patch_statuses(state: StatusMap, engine, codes: set, most: int) -> StatusMap:
-    """Statuses again for the written grids and every grid sharing a person with them (grid counts per person)."""
-    affected = set(codes)
+def _served_by_the_same_people(state: StatusMap, codes) -> set:
+    """The grids sharing a person (or a backup) with any of ``codes``, ``codes`` included."""
+    out = set(codes)
     for code in codes:
         for person in state.people_of.get(code, ()):
-            affected |= state.grids_of.get(person, set())
-    codes_in = sorted(affected)
-    served = select(Role.person_id).where(Role.grid.in_(codes_in))
-    backups = select(Role.backup_id).where(Role.grid.in_(codes_in), Role.backup_id.is_not(None))
-    people = served.union(backups).scalar_subquery()
+            out |= state.grids_of.get(person, set())
+    return out
+
+
+def _patch_statuses(state: StatusMap, engine, codes: set, most: int) -> StatusMap:
+    """Statuses again for the written grids and every grid sharing a person with them (grid counts per person).
+
+    A grid write changes no roles (a retire drops the retired grid's own), so who serves what is
+    known from the state: the grids to decide again are ``affected``, and the roles they need are
+    those of every grid of every person serving them (``around``), read by grid code on its index.
+    """
+    affected = _served_by_the_same_people(state, codes)
+    around = sorted(_served_by_the_same_people(state, affected))
     with session_scope(engine) as session:
         grids = session.execute(select(Grid.code, Grid.community, Grid.households)
-                                .where(Grid.end_date.is_(None), Grid.code.in_(codes_in))).all()
+                                .where(Grid.end_date.is_(None), Grid.code.in_(sorted(affected)))).all()
         roles = session.execute(select(Role.grid, Role.person_id, Role.role, Role.backup_id)
                                 .join(Grid, (Grid.code == Role.grid) & Grid.end_date.is_(None))
-                                .where(or_(Role.person_id.in_(people), Role.backup_id.in_(people)))).all()
+                                .where(Role.grid.in_(around))).all()
     grids = _frame([tuple(r) for r in grids], ["code", "community", "households"])
     roles = _frame([tuple(r) for r in roles], _ROLE_COLUMNS)
     for code in affected:
         state.statuses.pop(code, None)
     state.statuses.update(_statuses_of(grids, roles, most))
-    state._learn(roles, affected)
+    state._learn(roles, set(around))
     return state
 
 
