@@ -88,6 +88,9 @@ class LiveGridIndex:
         bounds = shapely.bounds(geometries) if len(geometries) else np.empty((0, 4))
         stream = ((i, tuple(b), None) for i, b in enumerate(bounds))
         self._tree = rtree.index.Index(stream) if len(codes) else rtree.index.Index()
+        if len(codes):  # the first delete from a bulk-loaded tree costs ~10 ms: pay it here, not at the first edit
+            self._tree.delete(0, tuple(bounds[0]))
+            self._tree.insert(0, tuple(bounds[0]))
 
     def __len__(self) -> int:
         return len(self._slot)

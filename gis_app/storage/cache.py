@@ -15,9 +15,15 @@ import threading
 
 from cachetools import LRUCache
 
-__all__ = ["VersionCache", "PatchedCache", "ByteCache", "clear_caches", "engine_key"]
+__all__ = ["VersionCache", "PatchedCache", "ByteCache", "clear_caches", "engine_key", "cleared_with_the_rest"]
 
 _registry: list = []
+
+
+def cleared_with_the_rest(store):
+    """Register a small store (anything with ``clear()``) so that :func:`clear_caches` empties it too."""
+    _registry.append(store)
+    return store
 
 
 def clear_caches() -> None:

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
+from .cache import cleared_with_the_rest, engine_key
 from .db import register_version_now, session_scope
 from .repository import register_version
 from .schema import GridHistory
@@ -47,23 +48,38 @@ def change_mark(engine) -> ChangeMark:
 
 
 def grid_changes(engine, mark: ChangeMark) -> tuple[set | None, ChangeMark]:
-    """Return (codes of the grids written since ``mark``, the new mark); None for the codes when unknown."""
+    """Return (codes of the grids written since ``mark``, the new mark); None for the codes when unknown.
+
+    One version check when nothing moved; else one indexed read of the history rows from the
+    mark's own row on (the last answer is kept: the live index and the statuses ask the same).
+    """
     version = register_version_now(engine)
     if version == mark.version:
         return set(), mark
+    key = (engine_key(engine), mark)
+    kept = _answered.get(key)
+    if kept is not None and kept[1].version == version:
+        return kept
+    answer = _changes_since(engine, mark, version)
+    _answered.clear()
+    _answered[key] = answer
+    return answer
+
+
+_answered: dict = cleared_with_the_rest({})   # (database, mark) -> the last answer: callers after one write ask once
+
+
+def _changes_since(engine, mark: ChangeMark, version: int) -> tuple[set | None, ChangeMark]:
     with session_scope(engine) as session:
-        version = register_version(session)
-        if mark.last_id:
-            same = session.execute(select(GridHistory.code, GridHistory.version, GridHistory.at)
-                                   .where(GridHistory.id == mark.last_id)).first()
-            if same is None or tuple(same) != mark.last_row:
-                return None, mark
-        count = session.scalar(select(func.count(GridHistory.id)).where(GridHistory.id > mark.last_id))
-        if version < mark.version or count > MAX_PATCHED:
-            return None, mark
         rows = session.execute(select(GridHistory.id, GridHistory.code, GridHistory.version, GridHistory.at,
-                                      GridHistory.by).where(GridHistory.id > mark.last_id)
-                               .order_by(GridHistory.id)).all()
+                                      GridHistory.by).where(GridHistory.id >= mark.last_id)
+                               .order_by(GridHistory.id).limit(MAX_PATCHED + 2)).all()
+    if mark.last_id:
+        if not rows or rows[0].id != mark.last_id or tuple(rows[0][1:4]) != mark.last_row:
+            return None, mark   # the history was wiped or replaced (demo --replace, a restore)
+        rows = rows[1:]
+    if version < mark.version or len(rows) > MAX_PATCHED:
+        return None, mark
     if len({(r.at, r.by) for r in rows}) != version - mark.version:
         return None, mark   # some write since was not a grid write (or two shared a timestamp)
     last = rows[-1]

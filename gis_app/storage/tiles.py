@@ -23,7 +23,7 @@ import orjson
 import shapely
 
 from ..errors import Unsupported, ValidationFailed
-from .cache import ByteCache, engine_key
+from .cache import ByteCache, cleared_with_the_rest, engine_key
 from .db import REGISTER_VERSION_SQL, fetch_raw, on_postgis, register_version_now
 from .live_index import grid_statuses, live_index
 
@@ -37,7 +37,7 @@ MVT_EXTENT, MVT_BUFFER = 4096, 64   # ST_AsMVT's defaults: tile coordinates 0..4
 FORMATS = {"geojson": "application/geo+json", "mvt": "application/vnd.mapbox-vector-tile"}
 
 _tiles = ByteCache("encoded tiles", CACHE_BYTES)   # (url, version, format, z, x, y) -> bytes
-_seen: dict = {}               # database URL -> the register version of this process's last encoded tile
+_seen: dict = cleared_with_the_rest({})   # database URL -> the register version of this process's last encoded tile
 
 # One tile: the grids touching it through the GiST index, each outline simplified (topology kept,
 # as shapely.simplify(preserve_topology=True)) and its coordinates rounded to ``decimals``, as
