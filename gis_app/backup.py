@@ -15,13 +15,10 @@ import subprocess
 from pathlib import Path
 
 from sqlalchemy import make_url
-from sqlalchemy.exc import SQLAlchemyError
 
 from .errors import SanigridError, ValidationFailed
-from .storage import on_postgis, refresh_statistics, register_version_now, session_scope, upgrade
-from .storage import repository as repo
+from .storage import on_postgis, refresh_statistics, upgrade
 from .storage.cache import clear_caches
-from .storage.schema import Meta
 
 __all__ = ["backup", "restore", "backup_kind"]
 
@@ -100,7 +97,6 @@ def restore(engine, path) -> str:
     url = engine.url.render_as_string(hide_password=False)
     backend = "postgresql" if on_postgis(engine) else "sqlite"
     _check(path, backend)
-    before = _version_or_zero(engine)
     if backend == "postgresql":
         uri, env = _libpq(url)
         listing = subprocess.run([_tool("pg_restore"), "--list", str(path)], capture_output=True, text=True)
@@ -124,23 +120,6 @@ def restore(engine, path) -> str:
             source.close()
     engine.dispose()
     upgrade(url)
-    _move_version_past(engine, before)
-    clear_caches()
+    clear_caches()  # this process; another sees the restored register's version differ from what it keeps
     refresh_statistics(engine)  # pg_restore brings no statistics
     return backend
-
-
-def _version_or_zero(engine) -> int:
-    try:
-        return register_version_now(engine)
-    except SQLAlchemyError:   # no register there yet
-        return 0
-
-
-def _move_version_past(engine, before: int) -> None:
-    """Give the restored register a version no running process has cached (each rebuilds its caches)."""
-    with session_scope(engine, write=True) as session:
-        version = repo.bump_register_version(session)
-        if version <= before:
-            session.get(Meta, "register_version").value = str(before + 1)
-

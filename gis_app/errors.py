@@ -3,7 +3,9 @@
 The app's own errors derive from :class:`SanigridError`; the domain's (``CRSError``,
 ``CodeError``, ``GeoJSONError``, ``FileFormatError`` …) from :class:`grids.errors.DomainError`,
 which carries its status and title too. Both reach the one handler below as they were raised:
-no view or import step converts them. ``REFUSED`` is both, for the CLI and scripts.
+no view or import step converts them; an import as a whole refuses with :class:`ValidationFailed`
+(:meth:`ValidationFailed.of`, at its one entry, where the refusal is logged). ``REFUSED`` is both
+kinds, for the CLI and scripts.
 """
 from __future__ import annotations
 
@@ -95,6 +97,13 @@ class ValidationFailed(SanigridError):
         body = super().body()
         body["problems"] = [{"index": p.index, "code": p.code, "reason": p.reason} for p in self.problems]
         return body
+
+    @classmethod
+    def of(cls, exc: DomainError) -> ValidationFailed:
+        """The domain's refusal as an import's (status, title, message and problems kept)."""
+        refusal = cls(str(exc), getattr(exc, "problems", None) or [])
+        refusal.status, refusal.title = exc.status, exc.title
+        return refusal
 
     def __str__(self) -> str:
         lines = [self.detail] + [f"  - {p}" for p in self.problems]

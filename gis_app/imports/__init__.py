@@ -1,8 +1,9 @@
 """Import layers from files: read → convert CRS → validate → one transaction, all or nothing.
 
 The CLI and the API call :func:`import_file`; a refused import raises
-:class:`ValidationFailed` listing every problem (or the domain's typed error: a CRS, a code, a
-file that cannot be read), writes nothing to the register and leaves one line in the import log.
+:class:`ValidationFailed` listing every problem (a domain error from any step, e.g. a CRS or a
+file that cannot be read, becomes one here, in one place), writes nothing to the register and
+leaves one line in the import log.
 """
 from __future__ import annotations
 
@@ -50,9 +51,12 @@ def _logged(engine, by, layer, source, dry_run, run) -> ImportReport:
     try:
         report = run()
     except REFUSED as exc:
+        refusal = exc if isinstance(exc, ValidationFailed) else ValidationFailed.of(exc)
         with session_scope(engine, write=True) as session:
-            repo.log_import(session, by=by, layer=layer, source=source, landed=False, summary=str(exc)[:4000])
-        raise
+            repo.log_import(session, by=by, layer=layer, source=source, landed=False, summary=str(refusal)[:4000])
+        if refusal is exc:
+            raise
+        raise refusal from None
     report.source = source
     if not dry_run:
         with session_scope(engine, write=True) as session:

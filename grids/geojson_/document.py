@@ -35,7 +35,8 @@ def read_geojson_file(path, *, max_bytes: int = 100 * 1024 * 1024, max_depth: in
     try:
         return _read_file(path, max_bytes, max_depth)
     except GeoJSONError as exc:
-        raise GeoJSONError(f"{path.name}: {exc}", exc.problems) from None
+        whole = [str(p) for p in exc.problems] == [str(exc)]   # no per-feature problems: the message is the problem
+        raise GeoJSONError(f"{path.name}: {exc}", None if whole else exc.problems) from None
 
 
 def _read_file(path: Path, max_bytes: int, max_depth: int) -> ParsedFeatures:
