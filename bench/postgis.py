@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import re
 import resource
 import statistics
@@ -39,6 +38,7 @@ import uuid
 from datetime import date, datetime
 from pathlib import Path
 
+import mercantile
 import numpy as np
 import orjson
 import psycopg
@@ -55,8 +55,9 @@ from gis_app.gap_report import gap_settings, register_gaps  # noqa: E402
 from gis_app.register import LOCATE_SQL, locate, locate_many  # noqa: E402
 from gis_app.storage import upgrade  # noqa: E402
 from gis_app.storage.db import PG_SETTINGS, PLAN_ONCE_SETTINGS  # noqa: E402
-from gis_app.views import tile_data  # noqa: E402
-from gis_app.views.tile_data import clear_tiles, grid_tile, tile_bounds  # noqa: E402
+from gis_app.storage import live_index as live  # noqa: E402
+from gis_app.storage import tiles as tile_data  # noqa: E402
+from gis_app.storage.tiles import clear_tiles, grid_tile, tile_bounds  # noqa: E402
 from gis_app.storage.gap_sql import GAPS_SQL, gap_params  # noqa: E402
 from grids.gaps import SPATIAL_KINDS  # noqa: E402
 
@@ -283,9 +284,9 @@ def bare_features(conn, bbox, simplify):
 
 def screen_tiles(lon, lat, zoom):
     """The (x, y) of the 256-px web-map tiles at ``zoom`` covering one screen centred at (lon, lat)."""
-    size = 256 * 2 ** zoom
-    px = (lon + 180) / 360 * size
-    py = (1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * size
+    size = 256 << zoom
+    mx, my = mercantile.xy(lon, lat)   # web-Mercator metres: the whole map is CE wide
+    px, py = (mx / mercantile.CE + 0.5) * size, (0.5 - my / mercantile.CE) * size
     xs = range(int((px - SCREEN[0] / 2) // 256), int((px + SCREEN[0] / 2) // 256) + 1)
     ys = range(int((py - SCREEN[1] / 2) // 256), int((py + SCREEN[1] / 2) // 256) + 1)
     return [(x, y) for x in xs for y in ys]
@@ -331,10 +332,9 @@ def screens(engine, settings, bare, cx, cy) -> dict:
 
 
 def snapshot_tile(engine, settings, z, x, y):
-    """The tile as SQLite answers it (and PostGIS did before): status map, every outline and an STRtree first."""
-    version = tile_data.register_version(engine)
-    tile_data._statuses.pop(str(engine.url), None)
-    return tile_data._encode_snapshot(tile_data._build_snapshot(engine, settings, version), z, tile_bounds(z, x, y))
+    """The tile with nothing kept: every status, every outline and an index built first (a full rebuild)."""
+    statuses = live._build_statuses(engine, settings["SANIGRID_MAX_GRIDS_PER_PERSON"])
+    return tile_data._encode_index(live._build_index(engine), statuses, z, tile_bounds(z, x, y))
 
 
 def after_write(app, engine, settings, cx, cy, repeat=3) -> dict:
@@ -360,7 +360,7 @@ def after_write(app, engine, settings, cx, cy, repeat=3) -> dict:
         ours.append(timed(grid_tile, engine, settings, zoom, x, y)[0])
         write(60 + i)
         snapshot.append(timed(snapshot_tile, engine, settings, zoom, x, y)[0])
-        statuses.append(timed(tile_data._build_statuses, engine, settings)[0])
+        statuses.append(timed(live._build_statuses, engine, settings["SANIGRID_MAX_GRIDS_PER_PERSON"])[0])
     out = {"tile": f"{zoom}/{x}/{y}", "first_tile_s": round(min(ours), 3), "snapshot_tile_s": round(min(snapshot), 3),
            "ratio_to_snapshot": round(min(ours) / min(snapshot), 3), "status_map_s": round(min(statuses), 3)}
     print("first tile after a write", out, flush=True)

@@ -19,13 +19,14 @@ from grids.assign import (ESTIMATE_NOTE, ROAD_CLASSES, Bounds, building_points, 
                           estimate_from_properties, is_block_road, match_codes, summary)
 from grids.assign.roster import roster_records
 from grids.assign.staff import assign_staff, shortfall_reasons
-from grids.codes import next_sequences, spatial_order
-from grids.crs import CRSError, WGS84, metric_crs_for, to_metric, to_wgs84_geometries
-from grids.fileio import FileFormatError, write_vector
+from grids.codes import check_region_code, next_sequences, spatial_order
+from grids.crs import WGS84, to_metric, to_wgs84_geometries
+from grids.fileio import write_vector
 from grids.gaps import gap_report
 from grids.validation import Problem
 
-from .errors import NotFound, ValidationFailed, checked_region_code
+from .config import metric_crs
+from .errors import NotFound, ValidationFailed
 from .imports import ImportReport, import_frames
 from .imports.common import refuse_if
 from .imports.reading import read_any_geometry, read_table_or_refuse, snap_to_register_grid
@@ -51,14 +52,11 @@ class GridProposal:
 
 
 def _metric(settings, geoms):
-    try:
-        return metric_crs_for(geoms, override=settings.get("SANIGRID_METRIC_CRS"))
-    except CRSError as exc:
-        raise ValidationFailed(str(exc)) from None
+    return metric_crs(settings, geoms)
 
 
 def _community(engine, code):
-    code = checked_region_code(code)
+    code = check_region_code(code)
     if len(code) != 12:
         raise ValidationFailed(f"--community takes a 12-digit community code, got {code!r}")
     with session_scope(engine) as session:
@@ -281,10 +279,7 @@ def write_proposal(proposal: GridProposal, path) -> None:
     problems = []  # the register's 1e-7° grid, as an import stores them: valid after GeoJSON's rounding
     frame = frame.set_geometry(list(snap_to_register_grid(list(frame.geometry.array), list(frame["code"]),
                                                           problems)), crs=frame.crs)
-    try:
-        write_vector(frame, path, "geojson")
-    except FileFormatError as exc:
-        raise ValidationFailed(f"cannot write {path}: {exc}") from None
+    write_vector(frame, path, "geojson")
 
 
 # --- assign-staff -----------------------------------------------------------------------------
@@ -304,7 +299,7 @@ def assign_staff_to_grids(engine, settings, region, people_path, *, max_grids_pe
     """Staff the active grids under ``region`` (all when None) from the roster at ``people_path``."""
     if max_grids_per_person < 1:
         raise ValidationFailed(f"--max-grids-per-person must be >= 1, got {max_grids_per_person}")
-    under = checked_region_code(region) if region else None
+    under = check_region_code(region) if region else None
     records, problems = roster_records(read_table_or_refuse(people_path, encoding), max_grids_per_person)
     refuse_if(problems, [], "people roster")
     if not records:

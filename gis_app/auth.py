@@ -12,7 +12,9 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from .errors import Forbidden, NotFound, Unauthorized, ValidationFailed, checked_region_code
+from grids.codes import check_region_code
+
+from .errors import Forbidden, NotFound, Unauthorized, ValidationFailed
 from .storage import repository as repo
 from .storage import session_scope
 from .storage.schema import ApiToken
@@ -47,7 +49,7 @@ def create_token(engine, role: str, *, district: str | None = None, name: str | 
     if role not in ROLES:
         raise ValidationFailed(f"role must be one of {', '.join(ROLES)}, got {role!r}")
     if district is not None:
-        checked_region_code(district)
+        check_region_code(district)
     secret = secrets.token_urlsafe(32)
     with session_scope(engine, write=True) as session:
         row = ApiToken(name=(name or f"{role}{'@' + district if district else ''}")[:100], role=role,

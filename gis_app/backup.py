@@ -18,6 +18,7 @@ from sqlalchemy import make_url
 
 from .errors import SanigridError, ValidationFailed
 from .storage import on_postgis, refresh_statistics, upgrade
+from .storage.cache import clear_caches
 
 __all__ = ["backup", "restore", "backup_kind"]
 
@@ -119,6 +120,6 @@ def restore(engine, path) -> str:
             source.close()
     engine.dispose()
     upgrade(url)
+    clear_caches()  # this process; another sees the restored register's version differ from what it keeps
     refresh_statistics(engine)  # pg_restore brings no statistics
     return backend
-

@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from .errors import SanigridError
+from .errors import REFUSED, SanigridError
 
 __all__ = ["main", "cli"]
 
@@ -37,7 +37,16 @@ class _App:
 pass_app = click.make_pass_decorator(_App, ensure=True)
 
 
-def _fail(exc: SanigridError):
+def _one_region(district, street, community) -> str | None:
+    """The one region of --district/--street/--community (grids.codes.one_region), a usage error when several."""
+    from grids.codes import RegionChoiceError, one_region
+    try:
+        return one_region(district, street, community, spelling="--{}")
+    except RegionChoiceError as exc:
+        raise click.UsageError(str(exc)) from None
+
+
+def _fail(exc):
     click.echo(f"error: {exc}", err=True)
     sys.exit(1)
 
@@ -69,7 +78,7 @@ def demo(ctx: _App, n_grids, seed, replace):
     upgrade(ctx.settings["SANIGRID_DATABASE_URL"])
     try:
         summary = load_demo(ctx.engine, ctx.settings, n_grids=n_grids, seed=seed, replace=replace)
-    except SanigridError as exc:
+    except REFUSED as exc:
         _fail(exc)
     click.echo(summary)
 
@@ -99,7 +108,7 @@ def import_(ctx: _App, layer, file, crs, encoding, codes, dry_run, make_valid):
     try:
         report = import_file(ctx.engine, ctx.settings, layer, file, crs=crs, encoding=encoding,
                              dry_run=dry_run, make_valid=make_valid, codes=codes)
-    except SanigridError as exc:
+    except REFUSED as exc:
         _fail(exc)
     for note in report.notes:
         click.echo(f"note: {note}")
@@ -118,7 +127,7 @@ def export(ctx: _App, layer, fmt, output, district, encoding):
     from .exports import export_layer
     try:
         count = export_layer(ctx.engine, layer, fmt, output, district=district, encoding=encoding)
-    except SanigridError as exc:
+    except REFUSED as exc:
         _fail(exc)
     click.echo(f"{layer}: {count} rows written to {output}")
 
@@ -132,12 +141,10 @@ def export(ctx: _App, layer, fmt, output, district, encoding):
 def staffing(ctx: _App, district, street, community, fmt):
     """Print each grid's staffing status with a roll-up per region."""
     from .register import staffing_report
-    given = [c for c in (district, street, community) if c]
-    if len(given) > 1:
-        raise click.UsageError("give at most one of --district, --street, --community")
+    region = _one_region(district, street, community)
     try:
-        table, rollup = staffing_report(ctx.engine, ctx.settings, given[0] if given else None)
-    except SanigridError as exc:
+        table, rollup = staffing_report(ctx.engine, ctx.settings, region)
+    except REFUSED as exc:
         _fail(exc)
     click.echo(_render_staffing(table, rollup, fmt))
 
@@ -180,11 +187,10 @@ def _render_staffing(table, rollup, fmt) -> str:
 def gaps(ctx: _App, district, street, community, regions_file, grids_file, code_field, name_field, crs,
          encoding, make_valid, fmt, output):
     """Report coverage gaps: holes, slivers, overlaps, grids out of bounds, staffing shortfalls."""
-    from grids.fileio import FileFormatError
     from .gap_output import write_report
     from .gap_report import file_gaps, register_gaps
-    given = [c for c in (district, street, community) if c]
-    if len(given) > 1 or (given and regions_file):
+    region = _one_region(district, street, community)
+    if region and regions_file:
         raise click.UsageError("give at most one of --district, --street, --community, --regions")
     if bool(regions_file) != bool(grids_file):
         raise click.UsageError("--regions and --grids go together")
@@ -193,12 +199,10 @@ def gaps(ctx: _App, district, street, community, regions_file, grids_file, code_
     try:
         result = (file_gaps(ctx.settings, regions_file, grids_file, crs=crs, encoding=encoding,
                             code_field=code_field, name_field=name_field, make_valid=make_valid)
-                  if regions_file else register_gaps(ctx.engine, ctx.settings, given[0] if given else None))
+                  if regions_file else register_gaps(ctx.engine, ctx.settings, region))
         text = write_report(result, fmt, output)
-    except SanigridError as exc:
+    except REFUSED as exc:
         _fail(exc)
-    except FileFormatError as exc:
-        _fail(SanigridError(str(exc)))
     click.echo(text if text is not None else f"gaps: {len(result.report.findings)} findings written to {output}")
 
 
@@ -233,7 +237,7 @@ def assign_grids_(ctx: _App, community, buildings, roads, households_field, min_
                                 encoding=encoding, dry_run=dry_run, seed=seed)
         if output:
             write_proposal(proposal, output)
-    except SanigridError as exc:
+    except REFUSED as exc:
         _fail(exc)
     click.echo(_render_grid_proposal(proposal, fmt))
 
@@ -279,14 +283,12 @@ def assign_staff_(ctx: _App, district, street, community, people_file, max_grids
                   fmt):
     """Staff grids by the rules with an exact min-cost flow (leader, cleaners A/B, the five kinds)."""
     from .assignment import assign_staff_to_grids
-    given = [c for c in (district, street, community) if c]
-    if len(given) > 1:
-        raise click.UsageError("give at most one of --district, --street, --community")
+    region = _one_region(district, street, community)
     limit = max_grids_per_person or int(ctx.settings["SANIGRID_MAX_GRIDS_PER_PERSON"])
     try:
-        proposal = assign_staff_to_grids(ctx.engine, ctx.settings, given[0] if given else None, people_file,
+        proposal = assign_staff_to_grids(ctx.engine, ctx.settings, region, people_file,
                                          max_grids_per_person=limit, encoding=encoding, dry_run=dry_run)
-    except SanigridError as exc:
+    except REFUSED as exc:
         _fail(exc)
     click.echo(_render_staff_proposal(proposal, fmt))
 
@@ -378,7 +380,7 @@ def token_create(ctx: _App, role, district, name):
     from .auth import create_token
     try:
         token_id, secret = create_token(ctx.engine, role, district=district, name=name)
-    except SanigridError as exc:
+    except REFUSED as exc:
         _fail(exc)
     click.echo(f"token {token_id} ({role}{' in ' + district if district else ''}); shown once, keep it safe:",
                err=True)
@@ -393,7 +395,7 @@ def token_revoke(ctx: _App, token_id):
     from .auth import revoke_token
     try:
         revoke_token(ctx.engine, token_id)
-    except SanigridError as exc:
+    except REFUSED as exc:
         _fail(exc)
     click.echo(f"token {token_id} revoked")
 
@@ -416,7 +418,7 @@ def backup(ctx: _App, file):
     from .backup import backup as write_backup
     try:
         backend = write_backup(ctx.engine, file)
-    except SanigridError as exc:
+    except REFUSED as exc:
         _fail(exc)
     click.echo(f"{backend} backup written to {file}")
 
@@ -430,7 +432,7 @@ def restore(ctx: _App, file):
     from .backup import restore as read_backup
     try:
         backend = read_backup(ctx.engine, file)
-    except SanigridError as exc:
+    except REFUSED as exc:
         _fail(exc)
     click.echo(f"{backend} database restored from {file}")
 

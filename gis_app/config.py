@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-__all__ = ["DEFAULTS", "ENV_SETTINGS", "load_settings", "flag"]
+__all__ = ["DEFAULTS", "ENV_SETTINGS", "load_settings", "flag", "metric_crs"]
 
 
 def flag(raw: str) -> bool:
@@ -73,3 +73,13 @@ def load_settings(overrides: dict | None = None, environ=None) -> dict:
     if not settings["SANIGRID_DATABASE_URL"]:
         settings["SANIGRID_DATABASE_URL"] = f"sqlite:///{instance / 'sanigrid.sqlite'}"
     return settings
+
+
+def metric_crs(settings, geoms=None, *, bounds=None):
+    """Return the metric CRS to measure data in: ``SANIGRID_METRIC_CRS`` when set, else the data's zone.
+
+    The one reading of the setting (see :func:`grids.crs.metric_crs_for`); a CRS that cannot be
+    used raises ``CRSError``, which the app answers as 422 and the CLI prints.
+    """
+    from grids.crs import metric_crs_for
+    return metric_crs_for(geoms, bounds=bounds, override=settings.get("SANIGRID_METRIC_CRS"))

@@ -1,4 +1,12 @@
-"""Typed errors that carry their HTTP status, and one app-level RFC 9457 problem handler."""
+"""Typed errors that carry their HTTP status, and one app-level RFC 9457 problem handler.
+
+The app's own errors derive from :class:`SanigridError`; the domain's (``CRSError``,
+``CodeError``, ``GeoJSONError``, ``FileFormatError`` …) from :class:`grids.errors.DomainError`,
+which carries its status and title too. Both reach the one handler below as they were raised:
+no view or import step converts them; an import as a whole refuses with :class:`ValidationFailed`
+(:meth:`ValidationFailed.of`, at its one entry, where the refusal is logged). ``REFUSED`` is both
+kinds, for the CLI and scripts.
+"""
 from __future__ import annotations
 
 import logging
@@ -6,8 +14,11 @@ import logging
 from flask import Flask, Response, render_template, request
 from werkzeug.exceptions import HTTPException
 
-__all__ = ["checked_region_code", "SanigridError", "NotFound", "ValidationFailed", "Conflict", "Unauthorized", "Forbidden",
-           "PreconditionFailed", "PreconditionRequired", "PayloadTooLarge", "Unsupported", "register_error_handlers"]
+from grids.errors import DomainError
+
+__all__ = ["SanigridError", "NotFound", "ValidationFailed", "Conflict", "Unauthorized", "Forbidden",
+           "PreconditionFailed", "PreconditionRequired", "PayloadTooLarge", "Unsupported", "register_error_handlers",
+           "REFUSED", "problem_body"]
 
 log = logging.getLogger(__name__)
 
@@ -87,9 +98,28 @@ class ValidationFailed(SanigridError):
         body["problems"] = [{"index": p.index, "code": p.code, "reason": p.reason} for p in self.problems]
         return body
 
+    @classmethod
+    def of(cls, exc: DomainError) -> ValidationFailed:
+        """The domain's refusal as an import's (status, title, message and problems kept)."""
+        refusal = cls(str(exc), getattr(exc, "problems", None) or [])
+        refusal.status, refusal.title = exc.status, exc.title
+        return refusal
+
     def __str__(self) -> str:
         lines = [self.detail] + [f"  - {p}" for p in self.problems]
         return "\n".join(lines)
+
+
+REFUSED = (SanigridError, DomainError)   # every refusal of bad input, for ``except REFUSED``
+
+
+def problem_body(exc: SanigridError | DomainError) -> dict:
+    """Return the problem+json body of a typed error (the app's or the domain's)."""
+    if isinstance(exc, SanigridError):
+        return exc.body()
+    problems = getattr(exc, "problems", None) or []
+    return {"type": "about:blank", "title": exc.title, "status": exc.status, "detail": str(exc),
+            "problems": [{"index": p.index, "code": p.code, "reason": p.reason} for p in problems]}
 
 
 def _problem(body: dict, headers=None) -> Response:
@@ -127,6 +157,10 @@ def register_error_handlers(app: Flask) -> None:
             log.warning(exc.log_message)
         return _problem(exc.body(), exc.headers)
 
+    @app.errorhandler(DomainError)
+    def _domain(exc: DomainError):
+        return _problem(problem_body(exc))
+
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):
         body = {"type": "about:blank", "title": exc.name, "status": exc.code, "detail": exc.description}
@@ -143,11 +177,3 @@ def register_error_handlers(app: Flask) -> None:
         return _problem({"type": "about:blank", "title": "Internal Server Error", "status": 500,
                          "detail": "The server failed to answer; the error is logged."})
 
-
-def checked_region_code(code) -> str:
-    """Return a valid 6/9/12-digit region code, or refuse it as ValidationFailed naming why."""
-    from grids.codes import CodeError, check_region_code
-    try:
-        return check_region_code(code)
-    except CodeError as exc:
-        raise ValidationFailed(str(exc)) from None

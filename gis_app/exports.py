@@ -12,11 +12,12 @@ from typing import Callable
 
 import pandas as pd
 
+from grids.codes import check_region_code
 from grids.fileio import write_table, write_vector
 from grids.fileio.formats import replace_file, short_error
 from grids.fileio.ogr import ogr_ready
 
-from .errors import NotFound, ValidationFailed, checked_region_code
+from .errors import NotFound, ValidationFailed
 from .storage import repository as repo
 from .storage import session_scope
 
@@ -56,7 +57,7 @@ def _check_arguments(layer, fmt, district) -> None:
     if layer in ("people", "roles") and fmt not in TABLE_FORMATS:
         raise ValidationFailed(f"layer {layer} has no geometry; export it as csv or xlsx")
     if district is not None:
-        checked_region_code(district)
+        check_region_code(district)
 
 
 def _grids_frame(grids):
@@ -146,7 +147,7 @@ def export_geopackage(engine, settings, district: str, path, layers=GPKG_LAYERS)
     QGIS draws them as the viewer does; people and roles are attribute tables. The file is
     written beside ``path`` and moved in place only when complete.
     """
-    district = checked_region_code(district)
+    district = check_region_code(district)
     if len(district) != 6:
         raise ValidationFailed(f"give a 6-digit district code, got {district!r}")
     with session_scope(engine) as session:

@@ -19,10 +19,10 @@ import shapely
 
 from grids.codes import CodeError, check_region_code
 from grids.coverage import assign_regions
-from grids.crs import CRSError, metric_crs_for
 from grids.gaps import SPATIAL_KINDS, GapReport, GapSettings, gap_report, leaf_regions
 
-from .errors import NotFound, ValidationFailed, checked_region_code
+from .config import metric_crs
+from .errors import NotFound, ValidationFailed
 from .imports import read_features
 from .storage import gap_sql, on_postgis, session_scope
 from .storage import repository as repo
@@ -53,7 +53,7 @@ def gap_settings(settings: dict) -> GapSettings:
 def register_gaps(engine, settings: dict, under: str | None = None) -> GapResult:
     """Return the gap report of the register, or of one district, street or community."""
     if under is not None:
-        under = checked_region_code(under)
+        under = check_region_code(under)
     if on_postgis(engine):
         result = _postgis_gaps(engine, settings, under)
         if result is not None:
@@ -143,10 +143,7 @@ def _metric(settings, *bounds) -> str:
     if not len(boxes):
         return "EPSG:4545"  # nothing to measure: any metric CRS gives empty results
     box = (*boxes[:, :2].min(axis=0), *boxes[:, 2:].max(axis=0))
-    try:
-        return metric_crs_for(bounds=box, override=settings.get("SANIGRID_METRIC_CRS")).to_string()
-    except CRSError as exc:
-        raise ValidationFailed(str(exc)) from None
+    return metric_crs(settings, bounds=box).to_string()
 
 
 def _run(regions, grids, roles, settings, scope, *, metric=None, spatial=None) -> GapResult:

@@ -14,11 +14,12 @@ import numpy as np
 import pandas as pd
 
 from grids.assign import Bounds, polsby_popper
+from grids.codes import check_region_code
 from grids.crs import CRSError, metric_crs_for, to_metric
 from grids.gaps import SPATIAL_KINDS
 
 from .assignment import GridProposal, assign_grids
-from .errors import SanigridError, ValidationFailed, checked_region_code
+from .errors import SanigridError, ValidationFailed
 from .gap_report import register_gaps
 from .storage import repository as repo
 from .storage import session_scope
@@ -30,7 +31,7 @@ _GAP_LABELS = {"hole": "空洞 hole", "sliver": "缝隙 sliver", "overlap": "重
 
 def communities_to_redraw(engine, settings, under: str, bounds: Bounds) -> pd.DataFrame:
     """Communities under a street or district to redraw: code, name, why (grids out of bounds, gaps)."""
-    under = checked_region_code(under)
+    under = check_region_code(under)
     if len(under) not in (6, 9):
         raise ValidationFailed(f"give a street (9-digit) or district (6-digit) code, got {under!r}")
     result = register_gaps(engine, settings, under)

@@ -5,30 +5,30 @@ and the API call these, never the tables directly.
 """
 from __future__ import annotations
 
-import threading
-
 import numpy as np
 import shapely
 from sqlalchemy import select
 
-from grids.crs import CRSError, parse_crs, to_wgs84_geometries
+from grids.codes import check_region_code
+from grids.crs import parse_crs, to_wgs84_geometries
 from grids.locate import GridIndex
 from grids.roles import ROLE_LABELS
 from grids.staffing import staffing_rollup, staffing_table
 
-from .errors import NotFound, ValidationFailed, checked_region_code
+from .errors import NotFound, ValidationFailed
 from .storage import repository as repo
-from .storage import fetch_raw, on_postgis, session_scope
+from .storage import fetch_raw, on_postgis, register_version_now, session_scope
+from .storage.cache import VersionCache
+from .storage.live_index import live_index
 from .storage.schema import Grid, Region
 
 __all__ = ["grid_index", "locate", "locate_many", "person_entry", "staffing_report", "region_tree",
            "LOCATE_SQL"]
 
-_lock = threading.Lock()
-_indexes: dict = {}
+_bulk_indexes = VersionCache("bulk grid index (STRtree)")
 
 # PostGIS: the whole answer of ``locate`` in one query, the grid found through the GiST index on
-# grids.geom. ST_Contains like the STRtree path's contains_xy: a point on a boundary is in no grid.
+# grids.geom. ST_Contains like the index path's contains_xy: a point on a boundary is in no grid.
 LOCATE_SQL = """
 SELECT g.code, g.name, g.type, g.households,
        (SELECT name FROM regions WHERE code = substr(g.code, 1, 12)),
@@ -46,21 +46,17 @@ _LOCATE_MANY_SQL = ("SELECT p.i, g.code FROM unnest(%s::float8[], %s::float8[]) 
 
 
 def grid_index(engine) -> GridIndex:
-    """Return the in-process spatial index of active grids, rebuilt only when the register version moved.
+    """Return the STRtree of active grids for bulk look-ups (a million points), built once per register version.
 
-    SQLite's spatial index; on PostGIS the queries below use the GiST index instead.
+    SQLite's bulk index; on PostGIS the queries below use the GiST index instead. A single point's
+    ``locate`` and the map tiles use the live rtree index (:func:`gis_app.storage.live_index.live_index`),
+    which a write patches instead of building again.
     """
-    with session_scope(engine) as session:
-        version = repo.register_version(session)
-        key = str(engine.url)
-        cached = _indexes.get(key)
-        if cached and cached[0] == version:
-            return cached[1]
-        rows = session.execute(select(Grid.code, Grid.geom).where(Grid.end_date.is_(None))).all()
-    index = GridIndex([r[0] for r in rows], shapely.from_wkb([r[1] for r in rows]) if rows else [])
-    with _lock:
-        _indexes[key] = (version, index)
-    return index
+    def build():
+        with session_scope(engine) as session:
+            rows = session.execute(select(Grid.code, Grid.geom).where(Grid.end_date.is_(None))).all()
+        return GridIndex([r[0] for r in rows], shapely.from_wkb([r[1] for r in rows]) if rows else [])
+    return _bulk_indexes.get(engine, register_version_now(engine), build)
 
 
 def locate_many(engine, lon, lat):
@@ -80,10 +76,7 @@ def _point(lon, lat, crs):
     except (TypeError, ValueError):
         raise ValidationFailed(f"lon and lat must be numbers, got {lon!r}, {lat!r}") from None
     if crs:
-        try:
-            point = to_wgs84_geometries([shapely.Point(lon, lat)], parse_crs(crs))[0]
-        except CRSError as exc:
-            raise ValidationFailed(str(exc)) from None
+        point = to_wgs84_geometries([shapely.Point(lon, lat)], parse_crs(crs))[0]
         lon, lat = point.x, point.y
     if not (-180 <= lon <= 180 and -90 <= lat <= 90):
         raise ValidationFailed(f"({lon}, {lat}) is not longitude/latitude; give crs= for projected coordinates")
@@ -113,7 +106,7 @@ def _locate_sql(engine, lon, lat) -> dict | None:
 
 
 def _locate_index(engine, lon, lat) -> dict | None:
-    code = grid_index(engine).locate(lon, lat)
+    code = live_index(engine).locate(lon, lat)
     if code is None:
         return None
     with session_scope(engine) as session:
@@ -128,7 +121,7 @@ def _locate_index(engine, lon, lat) -> dict | None:
 def locate(engine, lon, lat, crs=None) -> dict:
     """Return the grid, community, street and district holding a point, and the grid's people.
 
-    One SQL query on PostGIS (GiST index); the cached STRtree and three reads on SQLite.
+    One SQL query on PostGIS (GiST index); the live rtree index and three reads on SQLite.
     """
     lon, lat = _point(lon, lat, crs)
     found = _locate_sql(engine, lon, lat) if on_postgis(engine) else _locate_index(engine, lon, lat)
@@ -140,7 +133,7 @@ def locate(engine, lon, lat, crs=None) -> dict:
 def staffing_report(engine, settings: dict, under: str | None = None):
     """Return (per-grid staffing table, roll-up per region) for the register or one region."""
     if under is not None:
-        checked_region_code(under)
+        check_region_code(under)
     with session_scope(engine) as session:
         grids = repo.load_grids(session, under=under)
         roles = repo.load_roles(session, people_under=under)  # their grids outside ``under`` count too

@@ -1,7 +1,7 @@
 """Production entry point for a WSGI server: ``gunicorn -w 2 -b 127.0.0.1:8000 gis_app.wsgi:app``.
 
 Each worker builds the app, warms its per-process caches (the locate answers, the map viewer's
-grid statuses and on SQLite its grid snapshot, all rebuilt only when the register changes) so
+grid statuses and on SQLite the live grid index, all patched or rebuilt when the register changes) so
 the first visitor does not pay for them, then moves everything out of the garbage collector's
 sight (``gc.freeze``) and raises the young-generation threshold: at thousands of requests a
 second, full collections over the long-lived Flask/SQLAlchemy/shapely objects were the pauses
@@ -17,7 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from . import create_app
 from .api.where_query import locate_cached
 from .errors import SanigridError
-from .views.tile_data import warm as warm_tiles
+from .storage.tiles import warm as warm_tiles
 
 app = create_app()
 

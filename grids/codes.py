@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import math
 
+from .errors import DomainError
+
 __all__ = [
     "LEVELS", "LEVEL_BY_LENGTH", "GRID_CODE_LENGTH", "CodeError",
     "level_of", "parent_code", "check_region_code", "check_grid_code",
-    "next_sequences", "spatial_order",
+    "next_sequences", "spatial_order", "one_region", "RegionChoiceError",
 ]
 
 LEVELS = ("city", "district", "street", "community")
@@ -20,7 +22,7 @@ LENGTH_BY_LEVEL = {v: k for k, v in LEVEL_BY_LENGTH.items()}
 GRID_CODE_LENGTH = 15
 
 
-class CodeError(ValueError):
+class CodeError(DomainError):
     """A code that is not a valid division or grid code; the message says why."""
 
 
@@ -75,6 +77,23 @@ def check_grid_code(code, community=None) -> str:
         if code[:12] != community:
             raise CodeError(f"grid code {code!r} does not start with its community's code {community!r}")
     return code
+
+
+class RegionChoiceError(DomainError):
+    """More than one of district, street and community given where one region is meant."""
+
+
+def one_region(district=None, street=None, community=None, *, spelling: str = "{}") -> str | None:
+    """Return the one region code given as district, street or community (None when none is).
+
+    The one check for the CLI and the API; ``spelling`` names the three as the caller's user
+    writes them (``"--{}"`` for CLI options, ``"{}="`` for query parameters).
+    """
+    given = [c for c in (district, street, community) if c]
+    if len(given) > 1:
+        names = ", ".join(spelling.format(n) for n in ("district", "street", "community"))
+        raise RegionChoiceError(f"give at most one of {names}")
+    return given[0] if given else None
 
 
 def next_sequences(used_codes, community: str, count: int) -> list[str]:

@@ -1,14 +1,18 @@
-"""Which grid holds a point: an STRtree bounding-box query, then prepared contains_xy.
+"""Which grid holds a point: a bounding-box index query, then prepared contains_xy.
 
-The index is immutable (shapely's STRtree): callers rebuild it when the register changes
-and cache it per register version.
+:class:`GridIndex` is shapely's immutable STRtree, for bulk look-ups (a million points, the
+reports); callers build it again when the register changes. :class:`LiveGridIndex` is an
+``rtree`` index patched in place grid by grid, for the running app's tiles and ``locate``.
 """
 from __future__ import annotations
 
+import threading
+
 import numpy as np
+import rtree
 import shapely
 
-__all__ = ["GridIndex"]
+__all__ = ["GridIndex", "LiveGridIndex"]
 
 
 class GridIndex:
@@ -57,3 +61,90 @@ class GridIndex:
         points = shapely.points(lon, lat)
         pidx, gidx = self.tree.query(points)
         return pidx, gidx
+
+
+class LiveGridIndex:
+    """Grids in an ``rtree`` (libspatialindex) index that one insert, update or retire patches in place.
+
+    The running app's index for map tiles and single-point ``locate``: changing one grid costs
+    microseconds, where :class:`GridIndex` (an immutable STRtree, faster for bulk queries) is
+    built again whole. Geometries are EPSG:4326; each grid keeps a slot (its rtree id), reused
+    when the grid changes, freed when it is removed.
+    """
+
+    def __init__(self, codes=(), geometries=()):
+        codes = list(codes)
+        geometries = np.asarray(list(geometries), dtype=object)
+        if len(codes) != len(geometries):
+            raise ValueError(f"{len(codes)} codes but {len(geometries)} geometries")
+        self._lock = threading.RLock()
+        self._slot = {code: i for i, code in enumerate(codes)}
+        self._codes = np.array(codes + [None] * max(16, len(codes)), dtype=object)
+        self._geoms = np.full(len(self._codes), None, dtype=object)
+        self._geoms[: len(codes)] = geometries
+        self._free: list[int] = list(range(len(self._codes) - 1, len(codes) - 1, -1))
+        if len(geometries):
+            shapely.prepare(geometries)
+        bounds = shapely.bounds(geometries) if len(geometries) else np.empty((0, 4))
+        stream = ((i, tuple(b), None) for i, b in enumerate(bounds))
+        self._tree = rtree.index.Index(stream) if len(codes) else rtree.index.Index()
+        if len(codes):  # the first delete from a bulk-loaded tree costs ~10 ms: pay it here, not at the first edit
+            self._tree.delete(0, tuple(bounds[0]))
+            self._tree.insert(0, tuple(bounds[0]))
+
+    def __len__(self) -> int:
+        return len(self._slot)
+
+    def __contains__(self, code) -> bool:
+        return code in self._slot
+
+    def upsert(self, code: str, geometry) -> None:
+        """Add a grid, or replace the outline of one already indexed."""
+        shapely.prepare(geometry)
+        with self._lock:
+            slot = self._slot.get(code)
+            if slot is not None:
+                self._tree.delete(slot, shapely.bounds(self._geoms[slot]).tolist())
+            else:
+                slot = self._take_slot()
+                self._slot[code] = slot
+                self._codes[slot] = code
+            self._geoms[slot] = geometry
+            self._tree.insert(slot, shapely.bounds(geometry).tolist())
+
+    def remove(self, code: str) -> None:
+        """Take a grid out of the index (retired); unknown codes are ignored."""
+        with self._lock:
+            slot = self._slot.pop(code, None)
+            if slot is None:
+                return
+            self._tree.delete(slot, shapely.bounds(self._geoms[slot]).tolist())
+            self._codes[slot] = self._geoms[slot] = None
+            self._free.append(slot)
+
+    def _take_slot(self) -> int:
+        if not self._free:
+            size = len(self._codes)
+            self._codes = np.concatenate([self._codes, np.full(size, None, dtype=object)])
+            self._geoms = np.concatenate([self._geoms, np.full(size, None, dtype=object)])
+            self._free = list(range(2 * size - 1, size - 1, -1))
+        return self._free.pop()
+
+    def locate(self, lon: float, lat: float):
+        """Return the code of the grid holding one point (the smallest code if two do), or None."""
+        with self._lock:
+            slots = np.fromiter(self._tree.intersection((lon, lat, lon, lat)), dtype=np.int64)
+            if not len(slots):
+                return None
+            hit = slots[shapely.contains_xy(self._geoms[slots], lon, lat)]
+            return min(self._codes[hit]) if len(hit) else None
+
+    def query_bbox(self, minx, miny, maxx, maxy) -> tuple[np.ndarray, np.ndarray]:
+        """Return (codes, geometries) of the grids intersecting a lon/lat box, ordered by code."""
+        with self._lock:
+            slots = np.fromiter(self._tree.intersection((minx, miny, maxx, maxy)), dtype=np.int64)
+            if len(slots):
+                slots = slots[shapely.intersects(self._geoms[slots], shapely.box(minx, miny, maxx, maxy))]
+            codes, geoms = self._codes[slots], self._geoms[slots]
+        order = sorted(range(len(codes)), key=codes.__getitem__)
+        return codes[order], geoms[order]

@@ -54,14 +54,10 @@ def progress(items, desc: str, **options):
 
 def run(main) -> None:
     """Run ``main()`` (returns an exit code); refused input or an unwritable output exits 2 with its message."""
-    from gis_app.errors import SanigridError
-    from grids.codes import CodeError
-    from grids.crs import CRSError
-    from grids.fileio import FileFormatError
-    from grids.geojson_ import GeoJSONError
+    from gis_app.errors import REFUSED as TYPED_REFUSALS
     try:
         code = main()
-    except (SanigridError, CodeError, CRSError, FileFormatError, GeoJSONError) as exc:  # the typed refusals
+    except TYPED_REFUSALS as exc:  # every typed refusal of bad input
         refuse(str(exc))
     except OSError as exc:  # an output folder that cannot be written, a file that vanished
         refuse(f"{exc.strerror or exc}: {exc.filename}" if exc.filename else str(exc))

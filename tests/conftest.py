@@ -207,6 +207,8 @@ def settings(tmp_path, request) -> dict:
 def app(settings):
     from gis_app import create_app
     from gis_app.storage import upgrade
+    from gis_app.storage.cache import clear_caches
+    clear_caches()  # each test starts from what its own database holds
     application = create_app(settings)
     upgrade(application.config["SANIGRID_DATABASE_URL"])
     return application

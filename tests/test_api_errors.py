@@ -60,3 +60,40 @@ def test_an_unexpected_error_is_500_without_a_trace(loaded, client, monkeypatch)
     monkeypatch.setattr(where, "locate_cached", boom)
     body = _assert_problem(client.get("/api/v1/locate?lon=1&lat=1"), 500)
     assert "secret" not in body["detail"]
+
+
+DOMAIN_CASES = [  # the domain's typed errors, raised as they are and rendered by the one handler
+    ("/api/v1/locate?lon=109.4&lat=24.3&crs=EPSG:99999", "CRSError", "EPSG:99999"),
+    ("/api/v1/regions/4502030", "CodeError", "4502030"),
+    ("/api/v1/staffing?district=450203&street=450203008", "RegionChoiceError", "at most one of district, street"),
+    ("/api/v1/gaps?district=450203&street=450203008", "RegionChoiceError", "at most one of district=, street="),
+]
+
+
+@pytest.mark.parametrize("url, kind, named", DOMAIN_CASES)
+def test_a_domain_error_is_a_422_problem_naming_the_culprit(loaded, client, token, url, kind, named):
+    body = _assert_problem(client.get(url, headers=token("viewer")), 422)
+    assert body["title"] == "Validation failed" and named in body["detail"] and body["problems"] == []
+
+
+def test_the_handler_takes_any_domain_error_with_its_own_status(loaded, client, monkeypatch):
+    from gis_app.api import where
+    from grids.errors import DomainError
+
+    class Later(DomainError):  # a typed error another module adds later
+        status, title = 409, "Conflict"
+
+    def refuse(*args, **kwargs):
+        raise Later("the register says no")
+    monkeypatch.setattr(where, "locate_cached", refuse)
+    body = _assert_problem(client.get("/api/v1/locate?lon=1&lat=1"), 409)
+    assert (body["title"], body["detail"]) == ("Conflict", "the register says no")
+
+
+def test_no_view_or_import_step_converts_a_domain_error_by_hand():
+    import re
+    from conftest import REPO
+    names = "|".join(("CRSError", "CodeError", "GeoJSONError", "FileFormatError", "RegionChoiceError", "DomainError"))
+    pattern = re.compile(rf"except \(?[^:]*\b({names})\b[^:]*:\s*\n\s*raise (ValidationFailed|SanigridError)")
+    culprits = [str(p.relative_to(REPO)) for p in (REPO / "gis_app").rglob("*.py") if pattern.search(p.read_text())]
+    assert culprits == []

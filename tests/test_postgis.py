@@ -57,7 +57,7 @@ def _add_squares(cursor, n=2000) -> None:
 def test_plan_once_queries_run_in_autocommit_with_one_generic_plan_that_uses_the_gist_index(loaded, engine):
     from gis_app.storage import refresh_statistics
     from gis_app.storage.db import PLAN_ONCE_SETTINGS, _plan_once_engine, fetch_raw
-    from gis_app.views.tile_data import TILE_SQL_FULL
+    from gis_app.storage.tiles import TILE_SQL_FULL
 
     assert fetch_raw(engine, "SHOW plan_cache_mode", plan_once=True) == [("force_generic_plan",)]
     assert fetch_raw(engine, "SHOW plan_cache_mode") == [("auto",)]  # other queries keep their custom plans

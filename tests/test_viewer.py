@@ -4,19 +4,19 @@ from __future__ import annotations
 import json
 import re
 
+import mercantile
 import orjson
 import pytest
 
 from conftest import BACKEND, COMMUNITY
-from gis_app.views.tile_data import tile_bounds
+from gis_app.storage.tiles import tile_bounds
 
 G1 = f"{COMMUNITY}001"
 
 
 def _tile_of(lon: float, lat: float, z: int) -> tuple[int, int]:
-    import math
-    n = 2 ** z
-    return int((lon + 180) / 360 * n), int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
+    tile = mercantile.tile(lon, lat, z)
+    return tile.x, tile.y
 
 
 def _tiny_city_tile(client, z: int):
@@ -169,12 +169,13 @@ def test_tile_status_is_the_staffing_reports(loaded, engine, tmp_path, extra, st
 
 
 def test_tile_cache_keeps_to_its_byte_budget(loaded, monkeypatch):
-    from gis_app.views import tile_data
-    monkeypatch.setattr(tile_data, "_CACHE_BYTES", 1)
+    from gis_app.storage import tiles
+    from gis_app.storage.cache import ByteCache
+    monkeypatch.setattr(tiles, "_tiles", ByteCache("tiny", 1))
     client = loaded.test_client()
     first = client.get(_tiny_city_tile(client, 14)).data
     client.get(_tiny_city_tile(client, 15))
-    assert len(tile_data._tiles) == 0 and tile_data._cached_bytes[0] == 0
+    assert len(tiles._tiles) == 0 and tiles._tiles.currsize == 0
     assert client.get(_tiny_city_tile(client, 14)).data == first
 
 

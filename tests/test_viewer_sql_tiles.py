@@ -1,9 +1,10 @@
-"""On PostGIS the viewer's tiles are SQL: the same grids, statuses and outlines as the snapshot path,
-a write shows in the next tile without any snapshot, and ``.mvt`` tiles decode in GDAL."""
+"""On PostGIS the viewer's tiles are SQL: the same grids, statuses and outlines as SQLite's index path,
+a write shows in the next tile without any in-process index, and ``.mvt`` tiles decode in GDAL."""
 from __future__ import annotations
 
-import math
 import re
+
+import mercantile
 
 import numpy as np
 import orjson
@@ -16,8 +17,9 @@ from shapely.geometry import box, mapping, shape
 from conftest import COMMUNITY, METRIC, X0, Y0, to_lonlat
 from gis_app.api.grid_query import METRES_PER_DEGREE
 from grids.crs import to_metric
-from gis_app.views import tile_data
-from gis_app.views.tile_data import tile_bounds
+from gis_app.storage import live_index as live
+from gis_app.storage import tiles as tile_data
+from gis_app.storage.tiles import tile_bounds
 
 pytestmark = pytest.mark.postgresql
 G1 = f"{COMMUNITY}001"
@@ -25,8 +27,8 @@ HALF_WORLD = 20_037_508.342789244  # EPSG:3857 metres from the centre to the edg
 
 
 def tile_of(lon: float, lat: float, z: int) -> tuple[int, int]:
-    n = 2 ** z
-    return int((lon + 180) / 360 * n), int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
+    tile = mercantile.tile(lon, lat, z)
+    return tile.x, tile.y
 
 
 def tiles_over(points, z: int) -> list[tuple[int, int]]:
@@ -51,11 +53,17 @@ def demo(app, engine):
     return app
 
 
-def test_sql_tiles_hold_the_snapshot_paths_grids_statuses_and_outlines(demo, engine):
+def index_path(engine, settings):
+    """SQLite's tile path on the same register: the live index and the statuses, built here."""
+    index = live._build_index(engine)
+    return index, live._build_statuses(engine, settings["SANIGRID_MAX_GRIDS_PER_PERSON"])
+
+
+def test_sql_tiles_hold_the_index_paths_grids_statuses_and_outlines(demo, engine):
     client = demo.test_client()
-    version = tile_data.register_version(engine)
-    snap = tile_data._build_snapshot(engine, demo.config, version)  # the SQLite path, on the same register
-    centres = shapely.point_on_surface(snap.geoms[::20])
+    index, status = index_path(engine, demo.config)
+    codes, geoms = index.query_bbox(-180, -90, 180, 90)
+    centres = shapely.point_on_surface(geoms[::20])
     statuses, checked = set(), 0
     for z in (11, 13, 15, 17, 19):
         for x, y in tiles_over(centres, z):
@@ -63,7 +71,7 @@ def test_sql_tiles_hold_the_snapshot_paths_grids_statuses_and_outlines(demo, eng
             assert max(len(d) for d in re.findall(rb"\.(\d+)", body)) <= tile_data._decimals(z)
             ours = {f["properties"]["code"]: f for f in orjson.loads(body)["features"]}
             theirs = {f["properties"]["code"]: f for f in orjson.loads(
-                tile_data._encode_snapshot(snap, z, tile_bounds(z, x, y)))["features"]}
+                tile_data._encode_index(index, status, z, tile_bounds(z, x, y)))["features"]}
             assert ours and list(ours) == list(theirs), (z, x, y)
             assert {c: f["properties"]["status"] for c, f in ours.items()} == \
                 {c: f["properties"]["status"] for c, f in theirs.items()}
@@ -78,10 +86,10 @@ def test_sql_tiles_hold_the_snapshot_paths_grids_statuses_and_outlines(demo, eng
                 statuses.add(feature["properties"]["status"])
                 checked += 1
     assert statuses == {"complete", "short", "unstaffed"} and checked > 300
-    assert str(engine.url) not in tile_data._snapshots  # the product built no snapshot on PostGIS
+    assert engine not in live._indexes  # the product built no in-process index on PostGIS
 
 
-def test_a_write_changes_the_next_tile_without_a_snapshot(loaded, engine, token, tmp_path):
+def test_a_write_changes_the_next_tile_without_an_index(loaded, engine, token, tmp_path):
     from gis_app.imports import import_file
     from gis_app.register import staffing_report
     from test_people_and_locate import people_csv
@@ -102,7 +110,7 @@ def test_a_write_changes_the_next_tile_without_a_snapshot(loaded, engine, token,
     assert after["properties"]["status"] == dict(zip(table["code"], table["status"]))[G1] == "complete"
     stored = client.get(f"/api/v1/grids/{G1}").get_json()["geometry"]
     assert after["geometry"] == stored and shape(stored).equals(shape(smaller))
-    assert str(engine.url) not in tile_data._snapshots
+    assert engine not in live._indexes
 
 
 def mvt_frame(tmp_path, client, z, x, y):
@@ -118,20 +126,19 @@ def mvt_frame(tmp_path, client, z, x, y):
 
 def test_vector_tiles_decode_in_gdal_with_the_geojson_tiles_grids(demo, engine, tmp_path):
     client = demo.test_client()
-    version = tile_data.register_version(engine)
-    snap = tile_data._build_snapshot(engine, demo.config, version)
-    stored = dict(zip(snap.codes, snap.geoms))
+    codes, geoms = live._build_index(engine).query_bbox(-180, -90, 180, 90)
+    stored = dict(zip(codes, geoms))
     web = pyproj.Transformer.from_crs("EPSG:4326", "EPSG:3857", always_xy=True)
     to_3857 = lambda g: shapely.transform(g, lambda xy: np.column_stack(web.transform(xy[:, 0], xy[:, 1])))  # noqa: E731
     for z in (12, 14, 16):
-        for x, y in tiles_over(shapely.point_on_surface(snap.geoms[::60]), z):
+        for x, y in tiles_over(shapely.point_on_surface(geoms[::60]), z):
             frame = mvt_frame(tmp_path, client, z, x, y)
             geojson = features(client, z, x, y)
             assert frame.crs == "EPSG:3857"
             assert sorted(zip(frame["code"], frame["status"])) == \
                 sorted((c, f["properties"]["status"]) for c, f in geojson.items()) != []
-            size = 2 * HALF_WORLD / 2 ** z
-            west, north = -HALF_WORLD + x * size, HALF_WORLD - y * size
+            west, south, east, north = mercantile.xy_bounds(x, y, z)
+            size = east - west
             pad = size * tile_data.MVT_BUFFER / tile_data.MVT_EXTENT
             clip = box(west - pad, north - size - pad, west + size + pad, north + pad)
             unit = size / tile_data.MVT_EXTENT  # one step of the tile's integer grid

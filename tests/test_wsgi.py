@@ -15,10 +15,10 @@ from shapely.geometry import Point
 from conftest import BACKEND, COMMUNITY, X0, Y0, to_lonlat
 
 
-WSGI_FACTS = ("import gc, json, gis_app.wsgi as w; from gis_app.views import tile_data; "
+WSGI_FACTS = ("import gc, json, gis_app.wsgi as w; from gis_app.storage import live_index as live; "
               "print(json.dumps({'db': w.app.config['SANIGRID_DATABASE_URL'], 'frozen': gc.get_freeze_count(), "
-              "'threshold': gc.get_threshold()[0], 'statuses': len(tile_data._statuses), "
-              "'snapshots': len(tile_data._snapshots), 'warm': w.warm(w.app)}))")
+              "'threshold': gc.get_threshold()[0], 'statuses': len(live._statuses), "
+              "'indexes': len(live._indexes), 'warm': w.warm(w.app)}))")
 
 
 def wsgi_facts(settings) -> dict:
@@ -31,8 +31,8 @@ def test_wsgi_module_builds_the_app_from_the_environment_warms_caches_and_freeze
     facts = wsgi_facts(settings)
     assert facts["db"] == settings["SANIGRID_DATABASE_URL"]
     assert facts["statuses"] == 1 and facts["warm"] is True  # the tiles' status map was built at import
-    # SQLite's tiles also need the snapshot of every outline; PostGIS builds each tile in SQL instead.
-    assert facts["snapshots"] == (1 if BACKEND == "sqlite" else 0)
+    # SQLite's tiles also need the live index of every outline; PostGIS builds each tile in SQL instead.
+    assert facts["indexes"] == (1 if BACKEND == "sqlite" else 0)
     assert facts["frozen"] > 10_000  # the app's long-lived objects are out of the collector's sight
     assert facts["threshold"] == 50_000
 
@@ -40,7 +40,7 @@ def test_wsgi_module_builds_the_app_from_the_environment_warms_caches_and_freeze
 def test_wsgi_module_still_starts_before_the_schema_exists(tmp_path):
     empty = {"SANIGRID_INSTANCE": str(tmp_path / "i"), "SANIGRID_DATABASE_URL": f"sqlite:///{tmp_path}/none.sqlite"}
     facts = wsgi_facts(empty)
-    assert facts["warm"] is False and facts["snapshots"] == facts["statuses"] == 0
+    assert facts["warm"] is False and facts["indexes"] == facts["statuses"] == 0
 
 
 def test_readme_gunicorn_command_serves_locate(loaded, settings):

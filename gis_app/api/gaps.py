@@ -4,7 +4,8 @@ from __future__ import annotations
 from flask import Response, current_app
 from flask_smorest import Blueprint
 
-from ..errors import ValidationFailed
+from grids.codes import one_region
+
 from ..gap_output import gap_features, summary
 from ..gap_report import register_gaps
 from . import engine
@@ -16,10 +17,7 @@ blp = Blueprint("gaps_api", __name__, description="Coverage gaps: holes, overlap
 
 
 def _gaps(under: dict):
-    given = [v for v in under.values() if v]
-    if len(given) > 1:
-        raise ValidationFailed("give at most one of district=, street=, community=")
-    return register_gaps(engine(), current_app.config, given[0] if given else None)
+    return register_gaps(engine(), current_app.config, one_region(**under, spelling="{}="))
 
 
 @blp.route("")

@@ -11,7 +11,7 @@ import orjson
 from shapely.geometry import mapping
 from sqlalchemy import select
 
-from grids.geojson_ import GeoJSONError, parse_geojson_bytes
+from grids.geojson_ import parse_geojson_bytes
 
 from ..audit import record as audit
 from ..auth import check_scope
@@ -53,10 +53,10 @@ def _expected(engine, code: str, if_match: str | None) -> int:
 def _frame(feature: dict) -> gpd.GeoDataFrame:
     """Parse one GeoJSON Feature through the strict reader used for files."""
     try:
-        parsed = parse_geojson_bytes(orjson.dumps({"type": "FeatureCollection", "features": [feature]}))
-    except (GeoJSONError, orjson.JSONEncodeError) as exc:
-        raise ValidationFailed(f"the feature is not valid GeoJSON: {exc}",
-                               getattr(exc, "problems", [])) from None
+        document = orjson.dumps({"type": "FeatureCollection", "features": [feature]})
+    except orjson.JSONEncodeError as exc:
+        raise ValidationFailed(f"the feature is not valid GeoJSON: {exc}") from None
+    parsed = parse_geojson_bytes(document)
     if parsed.problems:
         raise ValidationFailed("the feature is not valid GeoJSON", parsed.problems)
     rec = parsed.records[0]

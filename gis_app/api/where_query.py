@@ -7,18 +7,17 @@ import orjson
 import shapely
 from sqlalchemy import select
 
-from ..errors import NotFound, ValidationFailed, checked_region_code
-from ..register import grid_index, locate, person_entry, staffing_report
+from grids.codes import check_region_code, one_region
+
+from ..errors import NotFound
+from ..register import locate, person_entry, staffing_report
 from ..storage import repository as repo
 from ..storage import on_postgis, register_version_now, session_scope
+from ..storage.cache import PatchedCache
+from ..storage.live_index import live_index
 from ..storage.schema import Grid, Region
 
 __all__ = ["region_list", "region_feature", "staffing", "locate_cached"]
-
-# Answers of locate per grid, valid while the register version stays the same (every write bumps it).
-# One tuple (key, index, answers), swapped whole so concurrent threads never see a mix.
-_answers: dict = {"state": (None, None, {})}
-
 
 def region_list(engine, *, level=None, parent=None) -> list[dict]:
     """Return regions (code, name, level, parent) ordered by code."""
@@ -33,7 +32,7 @@ def region_list(engine, *, level=None, parent=None) -> list[dict]:
 
 def region_feature(engine, code: str) -> dict:
     """Return one region as a GeoJSON Feature (geometry null for a code-list region)."""
-    checked_region_code(code)
+    check_region_code(code)
     with session_scope(engine) as session:
         row = session.get(Region, code)
     if row is None:
@@ -50,20 +49,20 @@ def _clean(records: list[dict]) -> list[dict]:
 
 def staffing(engine, settings, under: dict) -> dict:
     """Return per-grid staffing and the roll-up for at most one of district, street, community."""
-    given = [v for v in under.values() if v]
-    if len(given) > 1:
-        raise ValidationFailed("give at most one of district, street, community")
-    table, rollup = staffing_report(engine, settings, given[0] if given else None)
+    table, rollup = staffing_report(engine, settings, one_region(**under))
     return {"grids": _clean(table.to_dict("records")), "rollup": _clean(rollup.to_dict("records"))}
 
 
-def _all_answers(engine) -> dict:
-    """Build the locate answer of every active grid at once (one query per table), minus the point."""
+def _answers_of(engine, codes=None) -> dict:
+    """Build the locate answer (minus the point) of every active grid, or of those among ``codes``."""
+    def among(column, values=codes):
+        return column.in_(sorted(values)) if values is not None else True
     with session_scope(engine) as session:
         grids = session.execute(select(Grid.code, Grid.name, Grid.type, Grid.households)
-                                .where(Grid.end_date.is_(None))).all()
-        names = dict(session.execute(select(Region.code, Region.name)).all())
-        roles = repo.load_roles(session)
+                                .where(Grid.end_date.is_(None), among(Grid.code))).all()
+        regions = {c[:n] for c in codes for n in (6, 9, 12)} if codes is not None else None
+        names = dict(session.execute(select(Region.code, Region.name).where(among(Region.code, regions))).all())
+        roles = repo.load_roles(session, grids=codes)
     people: dict = {}
     for r in roles.itertuples():
         people.setdefault(r.grid, []).append(person_entry(r.role, r.name, r.person, r.backup_name, r.backup))
@@ -73,20 +72,31 @@ def _all_answers(engine) -> dict:
                      "district": region(g.code[:6]), "people": people.get(g.code, [])} for g in grids}
 
 
+def _patch_answers(answers: dict, engine, codes: set) -> dict:
+    """A grid write changes the answer of that grid only (its roles go with it when it is retired)."""
+    fresh = _answers_of(engine, codes)
+    for code in codes - set(fresh):   # retired
+        answers.pop(code, None)
+    answers.update(fresh)             # one dict operation per grid: a reader sees the old or the new answer
+    return answers
+
+
+# Answers of locate per grid (SQLite), patched in place for the grids written since.
+_answers = PatchedCache("locate answers", _answers_of, _patch_answers)
+
+
 def locate_cached(engine, lon: float, lat: float, crs: str | None = None) -> dict:
-    """Answer ``locate`` like :func:`gis_app.register.locate` from answers built once per register version.
+    """Answer ``locate`` like :func:`gis_app.register.locate` from answers kept across writes.
 
     Points in another CRS and points outside every grid take the full path, which also gives
-    their error; everything else costs one index query and a dictionary look-up. On PostGIS the
-    full path is one indexed SQL query already: nothing is cached in the process.
+    their error; everything else costs one version check, one look-up in the live rtree index
+    and a dictionary look-up. On PostGIS the full path is one indexed SQL query already:
+    nothing is cached in the process.
     """
     if crs or not (-180 <= lon <= 180 and -90 <= lat <= 90) or on_postgis(engine):
         return locate(engine, lon, lat, crs)
-    key = (str(engine.url), register_version_now(engine))
-    state = _answers["state"]
-    if state[0] != key:
-        state = _answers["state"] = (key, grid_index(engine), _all_answers(engine))
-    answer = state[2].get(state[1].locate(lon, lat))
+    version = register_version_now(engine)
+    answer = _answers.get(engine, version).get(live_index(engine, version).locate(lon, lat))
     if answer is None:
         return locate(engine, lon, lat)
     return {"lon": lon, "lat": lat, **answer}

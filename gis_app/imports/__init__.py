@@ -1,7 +1,8 @@
 """Import layers from files: read → convert CRS → validate → one transaction, all or nothing.
 
 The CLI and the API call :func:`import_file`; a refused import raises
-:class:`ValidationFailed` listing every problem, writes nothing to the register and
+:class:`ValidationFailed` listing every problem (a domain error from any step, e.g. a CRS or a
+file that cannot be read, becomes one here, in one place), writes nothing to the register and
 leaves one line in the import log.
 """
 from __future__ import annotations
@@ -10,7 +11,7 @@ from pathlib import Path
 
 from grids.validation import check_geometries
 
-from ..errors import ValidationFailed
+from ..errors import REFUSED, ValidationFailed
 from ..storage import repository as repo
 from ..storage import refresh_statistics, session_scope
 from .common import Features, ImportReport
@@ -52,10 +53,13 @@ def _logged(engine, by, layer, source, dry_run, run) -> ImportReport:
     """Run an import and leave one line in the import log, landed or refused."""
     try:
         report = run()
-    except ValidationFailed as exc:
+    except REFUSED as exc:
+        refusal = exc if isinstance(exc, ValidationFailed) else ValidationFailed.of(exc)
         with session_scope(engine, write=True) as session:
-            repo.log_import(session, by=by, layer=layer, source=source, landed=False, summary=str(exc)[:4000])
-        raise
+            repo.log_import(session, by=by, layer=layer, source=source, landed=False, summary=str(refusal)[:4000])
+        if refusal is exc:
+            raise
+        raise refusal from None
     report.source = source
     if not dry_run:
         with session_scope(engine, write=True) as session:

@@ -6,11 +6,12 @@ import shapely
 from tqdm import tqdm
 
 from grids.codes import next_sequences, spatial_order
-from grids.crs import CRSError, area_m2, metric_crs_for, to_metric
+from grids.crs import CRSError, area_m2, to_metric
 from grids.records import grid_record
 from grids.topology import check_inside_communities, check_overlaps
 from grids.validation import Problem
 
+from ..config import metric_crs
 from ..errors import ValidationFailed
 from ..storage import repository as repo
 from ..storage import session_scope
@@ -25,10 +26,10 @@ def metric_crs_or_refuse(settings, geoms, problems, notes):
         refuse_if(problems, notes, "grids")
         raise ValidationFailed("no geometry to import")
     try:
-        return metric_crs_for(geoms, override=settings.get("SANIGRID_METRIC_CRS"))
-    except CRSError as exc:
-        refuse_if(problems, notes, "grids")
-        raise ValidationFailed(str(exc)) from None
+        return metric_crs(settings, geoms)
+    except CRSError:
+        refuse_if(problems, notes, "grids")   # the features' own problems first, then the CRS's
+        raise
 
 
 def import_grids(engine, settings, feats: Features, dry_run, by, on_write=None, retire=()) -> ImportReport:

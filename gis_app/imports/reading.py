@@ -6,9 +6,9 @@ from pathlib import Path
 import numpy as np
 import shapely
 
-from grids.crs import CRSError, parse_crs, to_wgs84_geometries
-from grids.fileio import FileFormatError, read_table, read_vector
-from grids.geojson_ import GeoJSONError, read_geojson_file
+from grids.crs import parse_crs, to_wgs84_geometries
+from grids.fileio import read_table, read_vector
+from grids.geojson_ import read_geojson_file
 from grids.validation import Problem, check_geometries, check_lonlat_range
 
 from ..errors import ValidationFailed
@@ -93,39 +93,27 @@ def snap_to_register_grid(geoms, codes, problems) -> np.ndarray:
 
 def _read_raw(path: Path, encoding, settings):
     if path.suffix.lower() in GEOJSON_SUFFIXES:
-        try:
-            parsed = read_geojson_file(path, max_bytes=settings["SANIGRID_MAX_IMPORT_BYTES"])
-        except GeoJSONError as exc:
-            raise ValidationFailed(f"{path.name}: {exc}", getattr(exc, "problems", [])) from None
+        parsed = read_geojson_file(path, max_bytes=settings["SANIGRID_MAX_IMPORT_BYTES"])
         props = [dict(r["properties"] or {}) for r in parsed.records]
         return props, [r["geometry"] for r in parsed.records], parsed.crs, list(parsed.notes), parsed.problems
     if path.stat().st_size > settings["SANIGRID_MAX_IMPORT_BYTES"]:
         raise ValidationFailed(f"{path.name} is larger than the import limit of "
                                f"{settings['SANIGRID_MAX_IMPORT_BYTES']:,} bytes")
-    try:
-        frame, declared = read_vector(path, encoding=encoding)
-    except FileFormatError as exc:
-        raise ValidationFailed(f"{path.name}: {exc}") from None
+    frame, declared = read_vector(path, encoding=encoding)
     props = frame.drop(columns=frame.geometry.name).to_dict("records")
     return props, list(frame.geometry.array), declared, [], []
 
 
 def _source_crs(crs, declared, notes):
-    try:
-        if crs:
-            if declared and parse_crs(declared) != parse_crs(crs):
-                notes.append(f"the file says {declared}; using {crs} as given with --crs")
-            return parse_crs(crs)
-        return parse_crs(declared) if declared else parse_crs("EPSG:4326")
-    except CRSError as exc:
-        raise ValidationFailed(str(exc)) from None
+    if crs:
+        if declared and parse_crs(declared) != parse_crs(crs):
+            notes.append(f"the file says {declared}; using {crs} as given with --crs")
+        return parse_crs(crs)
+    return parse_crs(declared) if declared else parse_crs("EPSG:4326")
 
 
 def read_table_or_refuse(path, encoding) -> list:
     path = Path(path)
     if not path.is_file():
         raise ValidationFailed(f"file not found: {path}")
-    try:
-        return read_table(path, encoding=encoding).to_dict("records")
-    except FileFormatError as exc:
-        raise ValidationFailed(f"{path.name}: {exc}") from None
+    return read_table(path, encoding=encoding).to_dict("records")

@@ -13,9 +13,10 @@ import numpy as np
 import pyproj
 import shapely
 
-from grids.crs import CRSError, metric_crs_for
+from grids.crs import CRSError
 from grids.fileio.geojson_out import GEOJSON_DECIMALS, rfc7946_geometries
 
+from ..config import metric_crs
 from .problems import InvalidParameter
 
 __all__ = ["CRS84", "epsg_uri", "supported_crs", "parse_crs_param", "to_crs84_bounds", "output_geometries"]
@@ -36,7 +37,7 @@ def supported_crs(bounds, settings) -> list[str]:
     """Return the CRS URIs offered: CRS84, EPSG:4490 and the metric CRS of the register (when known)."""
     out = [CRS84, CGCS2000]
     try:
-        metric = metric_crs_for(bounds=bounds, override=settings.get("SANIGRID_METRIC_CRS")) \
+        metric = metric_crs(settings, bounds=bounds) \
             if bounds is not None or settings.get("SANIGRID_METRIC_CRS") else None
     except CRSError:
         metric = None  # register outside the Gauss-Krüger zones and no setting: no metric CRS on offer

@@ -1,33 +1,22 @@
 """Facts about the register the OGC documents need (extents, regions), cached per register version."""
 from __future__ import annotations
 
-import threading
-
 from sqlalchemy import func, select
 
 from ..storage import repository as repo
-from ..storage import session_scope
+from ..storage import register_version_now, session_scope
+from ..storage.cache import VersionCache
 from ..storage.schema import Grid
 from .collections import bounds_of
 
 __all__ = ["per_version", "register_facts", "regions"]
 
-_lock = threading.Lock()
-_cache: dict = {}
+_facts = VersionCache("OGC register facts")
 
 
 def per_version(name: str, engine, build):
     """Return ``build()``, computed again only when the register version moved (every write bumps it)."""
-    with session_scope(engine) as session:
-        version = repo.register_version(session)
-    key = (name, str(engine.url))
-    cached = _cache.get(key)
-    if cached and cached[0] == version:
-        return cached[1]
-    value = build()
-    with _lock:
-        _cache[key] = (version, value)
-    return value
+    return _facts.get(engine, register_version_now(engine), build, key=(name,))
 
 
 def regions(engine):

@@ -89,13 +89,14 @@ def load_people(session: Session) -> pd.DataFrame:
 
 
 def load_roles(session: Session, *, under: str | None = None, people_under: str | None = None,
-               names: bool = True) -> pd.DataFrame:
+               names: bool = True, grids=None) -> pd.DataFrame:
     """Return roles of active grids as (grid, person, name, role, backup, backup_name); person and backup are phones.
 
     ``under``: only the roles of grids under a region code. ``people_under``: every role of the
     people who serve some grid under a region code, so each one's grid count stays whole (the
     staffing rule on grids per person) without reading the roles of the whole register.
     ``names=False`` leaves out the two name columns (the staffing rules need the phones only).
+    ``grids``: only the roles of these grid codes (looked up on the roles' grid index).
     """
     backup = aliased(Person)
     columns = (Role.grid, Person.phone, Person.name, Role.role, backup.phone, backup.name)
@@ -108,6 +109,9 @@ def load_roles(session: Session, *, under: str | None = None, people_under: str 
             .order_by(Role.grid, Role.role, Person.phone))
     if people_under:
         stmt = stmt.where(Role.person_id.in_(select(Role.person_id).where(_under(Role.grid, people_under))))
+    if grids is not None:
+        rows = [r for chunk in _chunks(sorted(grids)) for r in session.execute(stmt.where(Role.grid.in_(chunk)))]
+        return pd.DataFrame([tuple(r) for r in rows], columns=labels, dtype=object)
     return pd.DataFrame(fetch_tuples(session, stmt), columns=labels, dtype=object)
 
 

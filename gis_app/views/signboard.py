@@ -6,16 +6,11 @@ import io
 import geopandas as gpd
 import segno
 import shapely
-from sqlalchemy import select
 
-from grids.crs.metric import metric_crs_for
-from grids.photos import is_app_photo
 from grids.roles import ROLE_KINDS
 
-from ..errors import NotFound
-from ..storage import repository as repo
-from ..storage import session_scope
-from ..storage.schema import Person, Region
+from ..config import metric_crs
+from ..storage.grid_sheet import read_grid_sheet
 from .i18n import texts
 
 __all__ = ["grid_sheet", "extent_svg", "qr_svg", "ROLE_DUTIES"]
@@ -40,41 +35,19 @@ ROLE_DUTIES = {
 }
 
 
-def _people(session, code: str, lang: str) -> list[dict]:
-    roles = repo.load_roles(session, under=code)
-    phones = list(roles["person"]) if len(roles) else []
-    photos = dict(session.execute(select(Person.phone, Person.photo).where(Person.phone.in_(phones))).all()) if phones else {}
+def grid_sheet(engine, code: str, lang: str = "zh") -> dict:
+    """Return the grid's sheet (:func:`read_grid_sheet`) with each person's role label and duties, leader first."""
+    sheet = read_grid_sheet(engine, code)
     order = {kind: i for i, kind in enumerate(ROLE_KINDS)}
     text = texts(lang)
-    people = [{"role": r.role, "role_label": text[f"role_{r.role}"], "name": r.name, "phone": r.person,
-               "duties": ROLE_DUTIES[lang][r.role], "backup_name": r.backup_name, "backup": r.backup,
-               # only photos the app stored: a signboard page never fetches from outside
-               "photo": photos.get(r.person) if is_app_photo(photos.get(r.person)) else None}
-              for r in roles.itertuples()]
-    return sorted(people, key=lambda p: (order[p["role"]], p["phone"]))
+    people = [{**p, "role_label": text[f"role_{p['role']}"], "duties": ROLE_DUTIES[lang][p["role"]]}
+              for p in sheet["people"]]
+    return {**sheet, "people": sorted(people, key=lambda p: (order[p["role"]], p["phone"]))}
 
 
-def grid_sheet(engine, code: str, lang: str = "zh") -> dict:
-    """Return the grid (a dict with its geometry), its region names, neighbours in its community, people and history."""
-    with session_scope(engine) as session:
-        grids = repo.load_grids(session, under=code[:12])
-        if code not in set(grids["code"]):
-            raise NotFound(f"grid {code} is not an active grid in the register")
-        names = dict(session.execute(select(Region.code, Region.name).where(
-            Region.code.in_([code[:6], code[:9], code[:12]]))).all())
-        people = _people(session, code, lang)
-        history = repo.grid_history(session, code)
-    row = grids[grids["code"] == code].iloc[0]
-    grid = {k: (None if v is None or v != v else v) for k, v in row.items() if k != "geometry"}
-    grid["geometry"] = row.geometry
-    return {"grid": grid, "neighbours": grids[grids["code"] != code],
-            "regions": [{"code": c, "name": names.get(c)} for c in (code[:6], code[:9], code[:12])],
-            "people": people, "history": history}
-
-
-def extent_svg(geometry, neighbours: gpd.GeoDataFrame, metric_override=None, size=(460, 320)) -> str:
+def extent_svg(geometry, neighbours: gpd.GeoDataFrame, settings, size=(460, 320)) -> str:
     """Return an SVG drawing of a grid (filled) among its neighbours, true to shape in a metric CRS."""
-    metric = metric_crs_for(bounds=geometry.bounds, override=metric_override)
+    metric = metric_crs(settings, bounds=geometry.bounds)
     shape = gpd.GeoSeries([geometry], crs="EPSG:4326").to_crs(metric).iloc[0]
     around = neighbours.to_crs(metric).geometry if len(neighbours) else gpd.GeoSeries([], crs=metric)
     x0, y0, x1, y1 = shapely.buffer(shape, max(shape.length * 0.04, 20)).bounds

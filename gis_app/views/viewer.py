@@ -4,53 +4,22 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, make_response, render_template, request, url_for
 
-from sqlalchemy import func, select
-
-from grids.crs.metric import metric_crs_for
-
 from ..auth import principal_for, require
-from ..storage import repository as repo
-from ..storage import session_scope
+from ..storage.cache import VersionCache
+from ..storage.outlines import display_regions, grid_extent
 from ..storage.routing import read_engine
-from ..storage.schema import Grid
+from ..storage.tiles import FORMATS, MAX_ZOOM, MIN_ZOOM, grid_tile, register_version
 from .i18n import LAYER_LABELS_EN, language, remember_language, texts
-from .tile_data import FORMATS, MAX_ZOOM, MIN_ZOOM, grid_tile, register_version
 
 bp = Blueprint("viewer", __name__)
 
-DISPLAY_TOLERANCE_M = 5.0          # region outlines on the page: 5 m is below a pixel at street zoom
 DEFAULT_BOUNDS = (108.9, 23.9, 109.8, 24.6)  # Liuzhou, for an empty register
-_regions_cache: dict = {}
-_parts_cache: dict = {}          # the key without the version -> (full key, parts, filled)
+_parts = VersionCache("viewer page parts", maxsize=32)   # (language, basemap, static URL, layers) -> rendered map
 
 
 def _engine():
     """The viewer only reads: the replica when one is set (storage.routing)."""
     return read_engine()
-
-
-def display_regions(engine, settings, version: int):
-    """Return region outlines simplified in the metric CRS for drawing, cached per register version."""
-    key = str(engine.url)
-    cached = _regions_cache.get(key)
-    if cached and cached[0] == version:
-        return cached[1]
-    with session_scope(engine) as session:
-        regions = repo.load_regions(session)
-    regions = regions[regions.geometry.notna() & (regions["level"] != "city")]
-    if len(regions):
-        metric = metric_crs_for(bounds=regions.total_bounds, override=settings.get("SANIGRID_METRIC_CRS"))
-        simplified = regions.to_crs(metric).simplify(DISPLAY_TOLERANCE_M, preserve_topology=True)
-        regions = regions.set_geometry(simplified.to_crs("EPSG:4326"))
-    _regions_cache[key] = (version, regions)
-    return regions
-
-
-def _grid_bounds(engine):
-    with session_scope(engine) as session:
-        row = session.execute(select(func.min(Grid.minx), func.min(Grid.miny), func.max(Grid.maxx),
-                                     func.max(Grid.maxy)).where(Grid.end_date.is_(None))).first()
-    return tuple(row) if row and row[0] is not None else None
 
 
 def _context(version: int, regions, lang: str) -> dict:
@@ -68,7 +37,7 @@ def viewer_map(engine, settings, lang: str):
 
     version = register_version(engine)
     regions = display_regions(engine, settings, version)
-    bounds = tuple(regions.total_bounds) if len(regions) else _grid_bounds(engine) or DEFAULT_BOUNDS
+    bounds = tuple(regions.total_bounds) if len(regions) else grid_extent(engine) or DEFAULT_BOUNDS
     fmap = offline_map(bounds, static_url=url_for("static", filename=""), tiles=settings["SANIGRID_TILES"],
                        prefer_canvas=True)
     label = (lambda spec: LAYER_LABELS_EN.get(spec.name, spec.label)) if lang == "en" else (lambda spec: spec.label)
@@ -102,13 +71,12 @@ def viewer():
 def _viewer_parts(engine, settings, lang: str):
     """Return the rendered map parts, built once per register version, language, basemap and layer list."""
     from layers.registry import registered
-    key = (str(engine.url), register_version(engine), lang, settings["SANIGRID_TILES"], url_for("static", filename=""),
-           tuple(spec.name for spec in registered()))
-    cached = _parts_cache.get(key[:1] + key[2:])
-    if cached is None or cached[0] != key:
+    key = (lang, settings["SANIGRID_TILES"], url_for("static", filename=""), tuple(spec.name for spec in registered()))
+
+    def build():
         fmap, filled = viewer_map(engine, settings, lang)
-        cached = _parts_cache[key[:1] + key[2:]] = (key, map_parts(fmap), filled)
-    return cached[1], cached[2]
+        return map_parts(fmap), filled
+    return _parts.get(engine, register_version(engine), build, key=key)
 
 
 @bp.get("/tiles/grids/<int:z>/<int:x>/<int:y>.<any(geojson, mvt):fmt>")

@@ -5,6 +5,8 @@ from dataclasses import dataclass, field
 
 import pyproj
 
+from ..errors import DomainError
+
 ACCEPTED_FORMS = (
     "'wgs84', 'EPSG:4326', '4326', 'CRS84', 'EPSG:4490' (CGCS2000, treated as WGS84), "
     "'gcj02' / 'GCJ-02' (AMap, Tencent), 'bd09' / 'BD-09' (Baidu), "
@@ -15,7 +17,7 @@ ACCEPTED_FORMS = (
 _WGS84_EPSG_CODES = (4326, 4490)
 
 
-class CRSError(ValueError):
+class CRSError(DomainError):
     """A CRS that cannot be used where it was given; the message says why."""
 
 

@@ -7,6 +7,8 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from ..errors import DomainError
+
 FORMATS = ("geojson", "gpkg", "shp", "csv", "xlsx")
 TABLE_FORMATS = ("csv", "xlsx")
 TEXT_COLUMNS = ("code", "community", "parent", "grid", "phone", "backup")
@@ -15,7 +17,7 @@ _SUFFIXES = {".gpkg": "gpkg", ".shp": "shp", ".zip": "shp", ".csv": "csv", ".txt
              ".xlsx": "xlsx", ".geojson": "geojson", ".json": "geojson"}
 
 
-class FileFormatError(ValueError):
+class FileFormatError(DomainError):
     """A file that cannot be read or a frame that cannot be written in the format asked for."""
 
 

@@ -27,8 +27,19 @@ _NOT_UTF8_HINT = "try converting the file to UTF-8, or use a GeoPackage/Shapefil
 
 
 def read_geojson_file(path, *, max_bytes: int = 100 * 1024 * 1024, max_depth: int = 64) -> ParsedFeatures:
-    """Read a GeoJSON file, refusing an oversized or non-JSON file before reading it whole."""
+    """Read a GeoJSON file, refusing an oversized or non-JSON file before reading it whole.
+
+    A refusal's message starts with the file's name (an import of a folder says which file).
+    """
     path = Path(path)
+    try:
+        return _read_file(path, max_bytes, max_depth)
+    except GeoJSONError as exc:
+        whole = [str(p) for p in exc.problems] == [str(exc)]   # no per-feature problems: the message is the problem
+        raise GeoJSONError(f"{path.name}: {exc}", None if whole else exc.problems) from None
+
+
+def _read_file(path: Path, max_bytes: int, max_depth: int) -> ParsedFeatures:
     try:
         size = os.stat(path).st_size
         if size > max_bytes:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..errors import DomainError
 from ..validation import Problem
 
 # Nesting depth of "coordinates" for each geometry type (1 = a single position).
@@ -10,7 +11,7 @@ GEOMETRY_DEPTH = {"Point": 1, "MultiPoint": 2, "LineString": 2, "MultiLineString
 GEOMETRY_TYPES = (*GEOMETRY_DEPTH, "GeometryCollection")
 
 
-class GeoJSONError(ValueError):
+class GeoJSONError(DomainError):
     """The whole document is refused: not JSON, not UTF-8, too big, or wrong at the top level."""
 
     def __init__(self, message: str, problems: list[Problem] | None = None):
