@@ -17,10 +17,10 @@ import numpy as np
 import shapely
 
 from grids.assign import ESTIMATE_NOTE, building_levels, estimate_from_properties, is_block_road
-from grids.crs import WGS84, CRSError, metric_crs_for, to_metric
-from grids.fileio import FileFormatError
+from grids.crs import WGS84, to_metric
 from grids.fileio.ogr import read_ogr
 
+from .config import metric_crs
 from .errors import ValidationFailed
 from .imports.reading import read_any_geometry
 
@@ -66,10 +66,7 @@ def _read(settings, path: Path):
 
 
 def _osm_layer(path: Path, layer: str):
-    try:
-        frame = read_ogr(path, str(path), layer, None, "OSM")
-    except FileFormatError as exc:
-        raise ValidationFailed(str(exc)) from None
+    frame = read_ogr(path, str(path), layer, None, "OSM")  # a FileFormatError is a refusal as it stands
     props = frame.drop(columns=frame.geometry.name).to_dict("records")
     return props, np.array([g if g is not None and not g.is_empty else None for g in frame.geometry.array],
                            dtype=object)
@@ -81,10 +78,7 @@ def _buildings(settings, props, geoms) -> gpd.GeoDataFrame:
     if not keep:
         raise ValidationFailed("the extract holds no building footprints")
     props, geoms = [props[i] for i in keep], np.asarray([geoms[i] for i in keep], dtype=object)
-    try:
-        metric = metric_crs_for(list(geoms), override=settings.get("SANIGRID_METRIC_CRS"))
-    except CRSError as exc:
-        raise ValidationFailed(str(exc)) from None
+    metric = metric_crs(settings, list(geoms))
     area = shapely.area(to_metric(geoms, metric))
     return gpd.GeoDataFrame({
         "osm_id": [_osm_id(p) for p in props], "name": [_text(p.get("name")) for p in props],

@@ -15,10 +15,11 @@ import pandas as pd
 
 from grids.assign import Bounds, polsby_popper
 from grids.codes import check_region_code
-from grids.crs import CRSError, metric_crs_for, to_metric
+from grids.crs import to_metric
 from grids.gaps import SPATIAL_KINDS
 
 from .assignment import GridProposal, assign_grids
+from .config import metric_crs
 from .errors import SanigridError, ValidationFailed
 from .gap_report import register_gaps
 from .storage import repository as repo
@@ -59,10 +60,7 @@ def grid_figures(engine, settings, community: str) -> dict:
     if grids.empty:
         return {"grids": 0, "households_cv": None, "polsby_popper_mean": None}
     geoms = np.asarray(grids.geometry.array, dtype=object)
-    try:
-        metric = metric_crs_for(list(geoms), override=settings.get("SANIGRID_METRIC_CRS"))
-    except CRSError as exc:
-        raise ValidationFailed(str(exc)) from None
+    metric = metric_crs(settings, list(geoms))
     h = grids["households"].fillna(0).to_numpy(float)
     return {"grids": len(grids), "households_cv": round(float(h.std() / h.mean()), 4) if h.mean() else 0.0,
             "polsby_popper_mean": round(float(polsby_popper(to_metric(geoms, metric)).mean()), 4)}
