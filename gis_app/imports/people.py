@@ -1,7 +1,14 @@
-"""Importing people and their roles by grid code (people CSV shape)."""
+"""Importing people and their roles by grid code (people CSV shape).
+
+The rows are checked column by column (:func:`grids.records.person_role_records`), the rules
+across rows (one name per phone, one leader per grid, no role twice, known backups) on whole
+columns, and people and roles are written with one bulk insert each.
+"""
 from __future__ import annotations
 
-from grids.records import person_role_record
+import pandas as pd
+
+from grids.records import person_role_records
 from grids.validation import Problem
 
 from ..storage import repository as repo
@@ -11,71 +18,65 @@ from .common import ImportReport, after_write, refuse_if
 __all__ = ["import_people_rows"]
 
 
-def import_people_rows(engine, rows, dry_run, by, on_write=None) -> ImportReport:
-    problems, records = [], []
-    for i, row in enumerate(rows):
-        rec, errors = person_role_record(row)
-        rec["index"] = i
-        problems += [Problem(i, rec.get("grid"), e) for e in errors]
-        records.append(rec)
-    people = _people_in_file(records, problems)
+def import_people_rows(engine, table: pd.DataFrame, dry_run, by, on_write=None) -> ImportReport:
+    """Import the rows of a people table (name, phone, photo, grid, role, backup); all or nothing."""
+    table = table.astype(object).where(table.notna(), None)
+    records, errors = person_role_records(table)
+    rows = pd.DataFrame(records, columns=["name", "phone", "photo", "grid", "role", "backup"], dtype=object)
+    problems = [Problem(i, rows.at[i, "grid"], e) for i, reasons in errors.items() for e in reasons]
+    people = _people_in_file(rows, problems)
+    grids = sorted(set(rows["grid"].dropna()))
+    backups = set(rows["backup"].dropna())
     with session_scope(engine) as session:
-        grids = {r["grid"] for r in records if r.get("grid")}
         active = repo.find_active_grids(session, grids)
-        known = repo.person_ids(session, {r["backup"] for r in records if r.get("backup")})
-    problems += _check_roles(records, active, set(people) | set(known))
+        known = repo.person_ids(session, backups)
+    problems += _check_roles(rows, active, set(people["phone"]) | set(known))
     refuse_if(problems, [], "people")
     report = ImportReport("people", "", dry_run)
     with session_scope(engine, write=not dry_run) as session:
-        before = set(repo.person_ids(session, people))
-        report.created = sorted(set(people) - before)
-        report.updated = sorted(set(people) & before)
+        before = set(repo.person_ids(session, people["phone"]))
+        report.created = sorted(set(people["phone"]) - before)
+        report.updated = sorted(set(people["phone"]) & before)
         if not dry_run:
-            ids = repo.upsert_people(session, list(people.values()))
-            ids.update(repo.person_ids(session, {r["backup"] for r in records if r.get("backup")}))
-            role_rows = [{"grid": r["grid"], "phone": r["phone"], "role": r["role"], "backup": r["backup"]}
-                         for r in records if r.get("grid")]
-            repo.replace_roles(session, sorted(grids), role_rows, ids)
+            ids = repo.upsert_people(session, people.to_dict("records"))
+            ids.update(repo.person_ids(session, backups - set(ids)))
+            roles = rows.loc[rows["grid"].notna(), ["grid", "phone", "role", "backup"]]
+            repo.replace_roles(session, grids, roles.to_dict("records"), ids)
             repo.bump_register_version(session)
             after_write(on_write, session, report)
     report.notes.append(f"roles replaced for {len(grids)} grid(s) named in the file")
     return report
 
 
-def _people_in_file(records, problems) -> dict:
-    people = {}
-    for rec in records:
-        if not rec.get("phone") or not rec.get("name"):
-            continue
-        seen = people.get(rec["phone"])
-        if seen and seen["name"] != rec["name"]:
-            problems.append(Problem(rec["index"], rec.get("grid"), f"phone {rec['phone']} belongs to "
-                                                                   f"{seen['name']} earlier in the file, not {rec['name']}"))
-        people.setdefault(rec["phone"], {"phone": rec["phone"], "name": rec["name"], "photo": rec.get("photo")})
-    return people
+def _people_in_file(rows: pd.DataFrame, problems: list) -> pd.DataFrame:
+    """Return each phone's first (phone, name, photo); a later row giving the phone another name is a problem."""
+    named = rows[rows["phone"].notna() & rows["name"].notna()]
+    first = named.drop_duplicates("phone")
+    owner = named["phone"].map(pd.Series(first["name"].to_numpy(), index=first["phone"].to_numpy()))
+    for i, row in named[named["name"] != owner].iterrows():
+        problems.append(Problem(i, row["grid"], f"phone {row['phone']} belongs to {owner[i]} earlier in the file, "
+                                                f"not {row['name']}"))
+    return first[["phone", "name", "photo"]].reset_index(drop=True)
 
 
-def _check_roles(records, active: set, known_people: set) -> list:
-    problems, seen, leaders = [], set(), {}
-    for rec in records:
-        grid = rec.get("grid")
-        if not grid or not rec.get("role"):
-            continue
-        if grid not in active:
-            problems.append(Problem(rec["index"], grid, f"grid {grid} is not an active grid in the register"))
-        key = (grid, rec["phone"], rec["role"])
-        if key in seen:
-            problems.append(Problem(rec["index"], grid, f"{rec['phone']} is listed twice as {rec['role']}"))
-        seen.add(key)
-        if rec["role"] == "leader":
-            if grid in leaders:
-                problems.append(Problem(rec["index"], grid, "a grid has exactly one leader (网格长); "
-                                                            f"{leaders[grid]} is already its leader"))
-            leaders.setdefault(grid, rec["phone"])
-        backup = rec.get("backup")
-        if backup and backup == rec["phone"]:
-            problems.append(Problem(rec["index"], grid, "a cleaner's B post must be another person"))
-        elif backup and backup not in known_people:
-            problems.append(Problem(rec["index"], grid, f"backup {backup} is neither in this file nor in the "
-                                                        "register"))
+def _check_roles(rows: pd.DataFrame, active: set, known_people: set) -> list:
+    """The rules across role rows: active grid, no role twice, one leader, a backup who is someone else and known."""
+    held = rows[rows["grid"].notna() & rows["role"].notna()]
+    problems = [Problem(i, g, f"grid {g} is not an active grid in the register")
+                for i, g in held.loc[~held["grid"].isin(active), "grid"].items()]
+    twice = held[held.duplicated(["grid", "phone", "role"])]
+    problems += [Problem(i, g, f"{p} is listed twice as {r}")
+                 for i, g, p, r in zip(twice.index, twice["grid"], twice["phone"], twice["role"])]
+    leaders = held[held["role"] == "leader"]
+    first = leaders.drop_duplicates("grid")
+    leader_of = dict(zip(first["grid"], first["phone"]))
+    extra = leaders[leaders.duplicated("grid")]
+    problems += [Problem(i, g, f"a grid has exactly one leader (网格长); {leader_of[g]} is already its leader")
+                 for i, g in extra["grid"].items()]
+    backed = held[held["backup"].notna()]
+    own = backed["backup"] == backed["phone"]
+    problems += [Problem(i, g, "a cleaner's B post must be another person") for i, g in backed.loc[own, "grid"].items()]
+    unknown = backed[~own & ~backed["backup"].isin(known_people)]
+    problems += [Problem(i, g, f"backup {b} is neither in this file nor in the register")
+                 for i, g, b in zip(unknown.index, unknown["grid"], unknown["backup"])]
     return problems

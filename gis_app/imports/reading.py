@@ -129,11 +129,12 @@ def _source_crs(crs, declared, notes):
         raise ValidationFailed(str(exc)) from None
 
 
-def read_table_or_refuse(path, encoding) -> list:
+def read_table_or_refuse(path, encoding):
+    """Read a CSV or xlsx table into a DataFrame, or refuse the file with the reason."""
     path = Path(path)
     if not path.is_file():
         raise ValidationFailed(f"file not found: {path}")
     try:
-        return read_table(path, encoding=encoding).to_dict("records")
+        return read_table(path, encoding=encoding)
     except FileFormatError as exc:
         raise ValidationFailed(f"{path.name}: {exc}") from None

@@ -10,7 +10,7 @@ import shapely
 from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session, aliased
 
-from .db import fetch_tuples
+from .db import fetch_in, fetch_tuples, insert_rows
 from .schema import Grid, GridHistory, ImportLog, Meta, Person, Region, Role
 
 __all__ = [
@@ -255,33 +255,30 @@ def grid_history(session: Session, code: str) -> list[dict]:
 def upsert_people(session: Session, people: list[dict]) -> dict:
     """Insert or update people by phone in bulk; returns phone → id."""
     ids = person_ids(session, [p["phone"] for p in people])
-    fresh = [{"phone": p["phone"], "name": p["name"], "photo": p.get("photo")} for p in people if p["phone"] not in ids]
+    fresh = [(p["phone"], p["name"], p.get("photo")) for p in people if p["phone"] not in ids]
     names = [{"id": ids[p["phone"]], "name": p["name"]} for p in people if p["phone"] in ids]
     photos = [{"id": ids[p["phone"]], "photo": p["photo"]} for p in people if p["phone"] in ids and p.get("photo")]
+    session.flush()
     if fresh:
-        session.execute(insert(Person), fresh)
+        insert_rows(session, "people", ("phone", "name", "photo"), fresh)
     for rows in (names, photos):
         if rows:
             session.execute(update(Person), rows)  # ORM bulk UPDATE by primary key
-    return {**ids, **person_ids(session, [p["phone"] for p in fresh])}
+    return {**ids, **person_ids(session, [p[0] for p in fresh])}
 
 
 def person_ids(session: Session, phones) -> dict:
     """Return phone → id for the people already in the register."""
-    out = {}
-    for chunk in _chunks(phones):
-        out.update(session.execute(select(Person.phone, Person.id).where(Person.phone.in_(chunk))).all())
-    return out
+    return dict(fetch_in(session, "SELECT phone, id FROM people WHERE phone {values}", phones))
 
 
 def replace_roles(session: Session, grids, rows: list[dict], ids: dict) -> None:
     """Replace every role of ``grids`` by ``rows`` (grid, phone, role, backup phone), in bulk."""
     for chunk in _chunks(grids):
         session.execute(delete(Role).where(Role.grid.in_(chunk)))
-    values = [{"grid": r["grid"], "person_id": ids[r["phone"]], "role": r["role"],
-               "backup_id": ids[r["backup"]] if r.get("backup") else None} for r in rows]
+    values = [(r["grid"], ids[r["phone"]], r["role"], ids[r["backup"]] if r.get("backup") else None) for r in rows]
     if values:
-        session.execute(insert(Role), values)
+        insert_rows(session, "roles", ("grid", "person_id", "role", "backup_id"), values)
 
 
 def grid_counts(session: Session) -> dict:
@@ -297,10 +294,7 @@ def log_import(session: Session, *, by: str, layer: str, source: str, landed: bo
 
 def find_active_grids(session: Session, codes) -> set:
     """Return which of ``codes`` are active grids."""
-    found = set()
-    for chunk in _chunks(codes):
-        found |= set(session.scalars(select(Grid.code).where(Grid.code.in_(chunk), Grid.end_date.is_(None))))
-    return found
+    return {r[0] for r in fetch_in(session, "SELECT code FROM grids WHERE end_date IS NULL AND code {values}", codes)}
 
 
 def wipe_register(session: Session) -> None:
