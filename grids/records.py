@@ -161,10 +161,11 @@ def person_role_records(table) -> tuple[dict, dict]:
 
     out = {}
     for key in PERSON_FIELDS:
-        out[key] = _per_distinct(column(key), functools.partial(_text_of, key=key, required=key in ("name", "phone")),
-                                 errors, missing=(None, [f"{key} is missing"] if key in ("name", "phone") else []))
+        out[key] = _texts(column(key), key, key in ("name", "phone"), errors)
     for key in ("phone", "backup"):
-        _per_distinct(out[key], functools.partial(_phone_reason, key=key), errors, missing=(None, []))
+        present = np.flatnonzero([v is not None for v in out[key]])
+        for i in present[[_PHONE.match(v) is None for v in out[key][present]]].tolist():
+            errors.setdefault(i, []).append(f"{key} {out[key][i]!r} is not a phone number")
     raw_role = column("role")
     out["role"] = _per_distinct(raw_role, _role_of, errors, missing=(None, []))
     grid = out["grid"]
@@ -178,13 +179,28 @@ def person_role_records(table) -> tuple[dict, dict]:
     return out, errors
 
 
+def _texts(values: np.ndarray, key: str, required: bool, errors: dict) -> np.ndarray:
+    """:func:`_text` over a column: whole-column string methods when every cell is text or missing."""
+    series = pd.Series(values, dtype=object)
+    present = series.notna().to_numpy()
+    if not all(isinstance(v, str) for v in values[present]):
+        return _per_distinct(values, functools.partial(_text_of, key=key, required=required), errors,
+                             missing=(None, [f"{key} is missing"] if required else []))
+    text = series.str.strip()
+    blank = ~present | (text == "").to_numpy()
+    too_long = np.flatnonzero(~blank & (text.str.len() > MAX_TEXT).to_numpy())
+    for i in (np.flatnonzero(blank) if required else []):
+        errors.setdefault(int(i), []).append(f"{key} is missing")
+    for i in too_long.tolist():
+        errors.setdefault(i, []).append(f"{key} is longer than {MAX_TEXT} characters")
+    out = text.to_numpy(dtype=object, copy=True)
+    out[blank] = None
+    return out
+
+
 def _text_of(value, key: str, required: bool):
     errors = []
     return _text({key: value}, key, errors, required), errors
-
-
-def _phone_reason(value, key: str):
-    return value, [] if _PHONE.match(value) else [f"{key} {value!r} is not a phone number"]
 
 
 def _role_of(value):

@@ -252,9 +252,12 @@ def grid_history(session: Session, code: str) -> list[dict]:
             for r in rows]
 
 
-def upsert_people(session: Session, people: list[dict]) -> dict:
-    """Insert or update people by phone in bulk; returns phone → id."""
-    ids = person_ids(session, [p["phone"] for p in people])
+def upsert_people(session: Session, people: list[dict], known: dict | None = None) -> dict:
+    """Insert or update people by phone in bulk; returns phone → id.
+
+    ``known``: phone → id of these people already in the register, when the caller has just read it.
+    """
+    ids = person_ids(session, [p["phone"] for p in people]) if known is None else known
     fresh = [(p["phone"], p["name"], p.get("photo")) for p in people if p["phone"] not in ids]
     names = [{"id": ids[p["phone"]], "name": p["name"]} for p in people if p["phone"] in ids]
     photos = [{"id": ids[p["phone"]], "photo": p["photo"]} for p in people if p["phone"] in ids and p.get("photo")]
