@@ -213,7 +213,7 @@ def _spread_rule(found: _Found, r: _RoleArrays, most: int, counts: dict | None) 
     people = len(r.people)
     if counts is None:
         served = np.concatenate([r.grid_key * people + keys for keys in (r.person_key, r.backup_key)])
-        served = np.unique(served[np.concatenate([r.person_key, r.backup_key]) >= 0])  # (grid, person) once
+        served = pd.unique(served[np.concatenate([r.person_key, r.backup_key]) >= 0])  # (grid, person) once
         count = np.bincount(served % people, minlength=people)
     else:
         count = np.array([counts.get(p, 0) for p in r.people.tolist()], dtype=np.int64)
