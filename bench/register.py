@@ -46,7 +46,8 @@ def timed_imports(steps, work, app, engine, city) -> dict:
     """Import grids and people through the project, each between two runs of its bare path."""
     communities = {c: g for c, g in zip(city.regions["code"], city.regions.geometry) if len(c) == 12}
     settings = app.config
-    bare_args = (communities, METRIC, settings["SANIGRID_OUTSIDE_TOLERANCE_M"], settings["SANIGRID_OVERLAP_TOLERANCE_M2"])
+    bare_args = (communities, METRIC, settings["SANIGRID_OUTSIDE_TOLERANCE_M"],
+                 settings["SANIGRID_OVERLAP_TOLERANCE_M2"])
     found = {}
     with measure("bare: import grids #1", steps):
         found["bare"] = bare_grids(work / "grids.geojson", work / "bare-grids-1.sqlite", *bare_args)

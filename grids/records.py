@@ -145,7 +145,7 @@ PERSON_FIELDS = ("name", "phone", "photo", "grid", "backup")
 
 
 def person_role_records(table) -> tuple[dict, dict]:
-    """Check the rows of a people CSV column by column: each distinct value once, the cross-field rules on whole columns.
+    """Check the rows of a people CSV column by column: distinct values once, rules across fields on whole columns.
 
     ``table``: a DataFrame or a mapping of column → values (name, phone, photo, grid, role,
     backup; a missing column is empty). Returns ``(records, errors)``: column → object array
@@ -221,7 +221,7 @@ def _grid_code_reason(value):
 
 
 def _per_distinct(values: np.ndarray, check, errors: dict, missing) -> np.ndarray:
-    """Apply ``check`` (value → (clean value, reasons)) to each distinct value of a column, once; record reasons per row.
+    """Apply ``check`` (value → (clean value, reasons)) once per distinct value of a column; reasons go to each row.
 
     ``missing``: the result for None/NaN cells. Columns mixing kinds of values (1 and 1.0 hash
     alike) are checked value by value.

@@ -96,8 +96,8 @@ def _project(records, context, metric) -> dict:
     wanted = [c for c, g in context["communities"].items() if g is not None]
     shells = to_metric([context["communities"][c] for c in wanted], metric) if wanted else []
     siblings = context["siblings"]
-    return {"grids": grids, "communities": dict(zip(wanted, shells)),
-            "siblings": to_metric(siblings["geometry"].to_numpy(), metric) if len(siblings) else np.array([], dtype=object)}
+    siblings = to_metric(siblings["geometry"].to_numpy(), metric) if len(siblings) else np.array([], dtype=object)
+    return {"grids": grids, "communities": dict(zip(wanted, shells)), "siblings": siblings}
 
 
 def _check_grids_against_register(records, context, projected, metric, settings) -> list:
@@ -152,8 +152,8 @@ def _grid_diff(session, records, report) -> None:
     fields = ("community", "name", "type", "households", "population", "sign_lon", "sign_lat")
     there = [r for r in records if r["code"] in stored.index]
     old = stored.loc[[r["code"] for r in there]] if there else stored
-    same_shape = shapely.equals_exact(old["geometry"].to_numpy(), np.asarray([r["geometry"] for r in there], dtype=object),
-                                      1e-9) if there else []
+    new = np.asarray([r["geometry"] for r in there], dtype=object)
+    same_shape = shapely.equals_exact(old["geometry"].to_numpy(), new, 1e-9) if there else []
     same = {r["code"]: bool(shape) and all(_same(o[f], r[f]) for f in fields) and _attrs_of(o["attrs"]) == r["attrs"]
             for r, o, shape in zip(there, old.to_dict("records"), same_shape)}
     for rec in records:

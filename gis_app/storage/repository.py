@@ -15,7 +15,8 @@ from .schema import Grid, GridHistory, ImportLog, Meta, Person, Region, Role
 
 __all__ = [
     "now", "load_regions", "load_grids", "load_grid_table", "grid_bounds", "load_people", "load_roles",
-    "used_grid_codes", "grid_codes_of", "active_grids_of", "register_version", "bump_register_version", "upsert_regions", "write_grid", "write_grids", "retire_grid",
+    "used_grid_codes", "grid_codes_of", "active_grids_of", "register_version", "bump_register_version",
+    "upsert_regions", "write_grid", "write_grids", "retire_grid",
     "grid_history", "upsert_people", "replace_roles", "log_import", "GRID_COLUMNS", "person_ids", "grid_counts",
     "find_active_grids", "wipe_register",
 ]

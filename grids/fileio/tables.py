@@ -95,7 +95,7 @@ def read_table_file(path: Path, fmt: str, encoding, layer, text_columns) -> pd.D
 
 
 def _unescaped(column: pd.Series) -> pd.Series:
-    """A text column as objects, formula escapes undone, missing cells None (only cells starting with ' are looked at)."""
+    """A text column with formula escapes undone and missing cells None; only cells starting with ' are touched."""
     values = column.to_numpy(dtype=object, na_value=None, copy=True)
     if pd.api.types.is_string_dtype(column.dtype) and column.dtype != object:
         quoted = np.flatnonzero(column.str.startswith("'").fillna(False).to_numpy(dtype=bool))
