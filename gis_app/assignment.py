@@ -300,7 +300,8 @@ def assign_staff_to_grids(engine, settings, region, people_path, *, max_grids_pe
     if max_grids_per_person < 1:
         raise ValidationFailed(f"--max-grids-per-person must be >= 1, got {max_grids_per_person}")
     under = check_region_code(region) if region else None
-    records, problems = roster_records(read_table_or_refuse(people_path, encoding), max_grids_per_person)
+    records, problems = roster_records(read_table_or_refuse(people_path, encoding).to_dict("records"),
+                                       max_grids_per_person)
     refuse_if(problems, [], "people roster")
     if not records:
         raise ValidationFailed(f"{people_path}: the roster lists nobody")

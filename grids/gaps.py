@@ -171,13 +171,13 @@ def _staffing(data: GapInput) -> pd.DataFrame:
     table = data.staffing
     if table is None or table.empty:
         return _findings(pd.DataFrame())
-    rows = table.explode(["shortfalls", "messages"]).dropna(subset=["shortfalls"])
-    geoms = dict(zip(data.grids["code"], data.geoms))
+    short = np.fromiter((bool(k) for k in table["shortfalls"]), dtype=bool, count=len(table))
+    rows = table[short].explode(["shortfalls", "messages"])  # the table's rows are the grids', in order
     gap = (rows["required_cleaners"] - rows["cleaners"]).clip(lower=0)
     found = pd.DataFrame({
         "kind": rows["shortfalls"], "region": rows["community"], "code": rows["code"],
         "households": rows["households"], "cleaner_gap": gap.where(rows["shortfalls"] == "cleaners_below_ratio"),
-        "detail": rows["messages"], "geometry": rows["code"].map(geoms)})
+        "detail": rows["messages"], "geometry": data.geoms[rows.index.to_numpy()] if len(rows) else []})
     return _findings(found.reset_index(drop=True))
 
 

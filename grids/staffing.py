@@ -14,7 +14,7 @@ import pandas as pd
 from .roles import CLEANER, FIVE_KINDS, LEADER, ROLE_LABELS
 
 __all__ = [
-    "HOUSEHOLDS_PER_CLEANER", "DEFAULT_MAX_GRIDS_PER_PERSON", "Shortfall", "required_cleaners",
+    "HOUSEHOLDS_PER_CLEANER", "DEFAULT_MAX_GRIDS_PER_PERSON", "Shortfall", "required_cleaners", "cleaners_required",
     "grid_shortfalls", "staffing_table", "staffing_rollup", "STATUS_LABELS",
 ]
 
@@ -33,30 +33,29 @@ class Shortfall:
 
 
 def required_cleaners(households) -> int:
-    """Return ceil(households / 100): at least one cleaner per 100 households (每100户至少1名保洁员)."""
-    if households is None or isinstance(households, bool):
-        raise ValueError(f"households must be a whole number >= 0, got {households!r}")
-    value = float(households)
-    if not math.isfinite(value) or value < 0 or value != int(value):
-        raise ValueError(f"households must be a whole number >= 0, got {households!r}")
-    return -(-int(value) // HOUSEHOLDS_PER_CLEANER)
+    """Return ceil(households / 100) for one grid (:func:`cleaners_required` checked on one value)."""
+    return int(cleaners_required(_households(pd.Series([households], dtype=object)))[0])
+
+
+def cleaners_required(households: np.ndarray) -> np.ndarray:
+    """Return ceil(households / 100) per grid: at least one cleaner per 100 households (每100户至少1名保洁员).
+
+    The one place the ratio is written; ``households`` is an integer array already checked.
+    """
+    return -(-households // HOUSEHOLDS_PER_CLEANER)
 
 
 def grid_shortfalls(households, roles: pd.DataFrame, grids_per_person: dict | None = None,
                     max_grids_per_person: int = DEFAULT_MAX_GRIDS_PER_PERSON) -> list[Shortfall]:
-    """List every shortfall of one grid given its role rows (columns: person, role, backup)."""
-    rows = list(zip(roles["person"], roles["role"], roles["backup"]))
-    return _shortfalls(required_cleaners(households), rows, grids_per_person or {}, max_grids_per_person)
+    """List every shortfall of one grid given its role rows (columns: person, role, backup).
 
-
-def _missing(value) -> bool:
-    # pd.isna's generality costs more than the rest of a grid's rules; person keys are None, NaN or pd.NA
-    return value is None or value is pd.NA or (isinstance(value, float) and value != value)
-
-
-def _missing_values(values: pd.Series) -> np.ndarray:
-    """:func:`_missing` over a column: None, NaN and pd.NA."""
-    return pd.isna(values.to_numpy(dtype=object))
+    :func:`staffing_table` on one row; ``grids_per_person`` (person → grids served in the
+    whole register) stands in for the roles of the other grids.
+    """
+    grid = pd.DataFrame({"code": ["grid"], "community": [None], "households": [households]})
+    own = roles.reindex(columns=ROLE_COLUMNS).assign(grid="grid")
+    row = staffing_table(grid, own, max_grids_per_person, grids_per_person=grids_per_person or {}).iloc[0]
+    return [Shortfall(k, m) for k, m in zip(row["shortfalls"], row["messages"])]
 
 
 @functools.lru_cache(maxsize=64)
@@ -66,35 +65,6 @@ def _missing_kinds(kinds: frozenset) -> Shortfall | None:
         return None
     names = "、".join(ROLE_LABELS[k] for k in missing)
     return Shortfall("missing_roles", f"缺少{names} missing: {', '.join(missing)}")
-
-
-def _shortfalls(need: int, rows: list, spread: dict, max_grids_per_person: int) -> list[Shortfall]:
-    """The rules on plain (person, role, backup) tuples: a grid's few rows, no DataFrame per grid.
-
-    ``need``: the cleaners the grid's households require (:func:`required_cleaners`).
-    """
-    leaders = [r for r in rows if r[1] == LEADER]
-    cleaners = [r for r in rows if r[1] == CLEANER]
-    out = []
-    if len(leaders) != 1:
-        out.append(_leader_shortfall(len(leaders)))
-    missing = _missing_kinds(frozenset(r[1] for r in rows))
-    if missing:
-        out.append(missing)
-    if len(cleaners) < need:
-        out.append(_below_ratio(len(cleaners), need))
-    for person, _, backup in cleaners:
-        if _missing(backup):
-            out.append(_no_backup(person))
-        elif backup == person:
-            out.append(_backup_is_self(person))
-    if spread:  # a person absent from ``spread`` serves this grid only
-        persons = {r[0] for r in rows} | {r[2] for r in rows if not _missing(r[2])}
-        for person in sorted(p for p in persons if p in spread):
-            count = spread[person]
-            if count > max_grids_per_person:
-                out.append(_spread_too_thin(person, count, max_grids_per_person))
-    return out
 
 
 def _leader_shortfall(count: int) -> Shortfall:
@@ -119,28 +89,25 @@ def _spread_too_thin(person, count: int, most: int) -> Shortfall:
     return Shortfall("spread_too_thin", f"{person}兼任{count}个网格 (上限{most}) serves {count} grids")
 
 
-def _grids_per_person(roles: pd.DataFrame, above: int = 0) -> dict:
-    """Return person → number of grids served (as the person or the backup), for those serving more than ``above``."""
-    pairs = pd.concat([roles[["grid", column]].set_axis(["grid", "person"], axis=1) for column in ("person", "backup")],
-                      ignore_index=True)
-    pairs = pairs[~_missing_values(pairs["person"])].drop_duplicates()
-    counts = pairs["person"].value_counts(sort=False)
-    return {p: int(n) for p, n in counts.items() if n > above}
-
-
 TABLE_COLUMNS = ["code", "community", "households", "required_cleaners", "cleaners", "leader", "status",
                  "shortfalls", "messages"]
+# The rules in the order a grid's shortfalls are listed.
+_LEADER_RULE, _KINDS_RULE, _RATIO_RULE, _POST_RULE, _SPREAD_RULE = range(5)
 
 
 def staffing_table(grids: pd.DataFrame, roles: pd.DataFrame,
-                   max_grids_per_person: int = DEFAULT_MAX_GRIDS_PER_PERSON) -> pd.DataFrame:
+                   max_grids_per_person: int = DEFAULT_MAX_GRIDS_PER_PERSON, *,
+                   grids_per_person: dict | None = None) -> pd.DataFrame:
     """Return one row per grid: required and actual cleaners, shortfalls and status.
 
     ``grids`` needs columns code (each once), community, households; ``roles`` needs grid,
-    person, role, backup (person keys: any hashable, e.g. the phone number). The rules are
-    :func:`grid_shortfalls`'s, applied rule by rule over whole columns (a district's 40,000
-    grids in a tenth of the time a loop over grids takes); each grid's shortfalls come out in
-    the order :func:`grid_shortfalls` lists them, which a test checks.
+    person, role, backup (person keys: any hashable, e.g. the phone number). Every rule runs
+    over whole columns: a grid leader (exactly one), the five kinds, ceil(households / 100)
+    cleaners, a backup (B post) for each cleaner post who is someone else, and nobody serving
+    more than ``max_grids_per_person`` grids (as the person or the backup; roles of grids not
+    in ``grids`` count too). A grid's shortfalls are listed in that order, cleaner posts in
+    the order of ``roles``, people spread too thin by person. ``grids_per_person`` (person →
+    grids served) replaces the count from ``roles`` when they are not all of them.
     """
     if max_grids_per_person < 1:
         raise ValueError(f"max_grids_per_person must be >= 1, got {max_grids_per_person!r}")
@@ -150,82 +117,138 @@ def staffing_table(grids: pd.DataFrame, roles: pd.DataFrame,
     if not codes.is_unique:
         raise ValueError(f"grid codes repeat: {', '.join(map(str, codes[codes.duplicated()].unique()[:5]))}")
     households = _households(grids["households"])
-    need = -(-households // HOUSEHOLDS_PER_CLEANER)
-    roles = roles.reindex(columns=ROLE_COLUMNS) if not roles.empty else pd.DataFrame(columns=ROLE_COLUMNS)
-    spread = _grids_per_person(roles, max_grids_per_person) if not roles.empty else {}
-    at = codes.get_indexer(roles["grid"])
-    own = roles[at >= 0].assign(at=at[at >= 0])  # a role of a grid not in ``grids`` counts towards spread only
+    need = cleaners_required(households)
+    roles = roles.reindex(columns=ROLE_COLUMNS) if len(roles) else pd.DataFrame(columns=ROLE_COLUMNS)
+    r = _RoleArrays(roles, codes)
     n = len(codes)
-    pos = own["at"].to_numpy()
-    role = own["role"].to_numpy(dtype=object)
-    leaders = np.bincount(pos[role == LEADER], minlength=n)
-    cleaners = np.bincount(pos[role == CLEANER], minlength=n)
-    kinds_held = np.zeros(n, dtype=np.int64)
-    for bit, kind in enumerate(FIVE_KINDS):
-        kinds_held[np.unique(pos[role == kind])] |= 1 << bit
-    found = _Found(n)
-    for i in np.flatnonzero(leaders != 1).tolist():
-        found.add(i, _leader_shortfall(int(leaders[i])))
-    for held in np.unique(kinds_held).tolist():
-        missing = _missing_kinds(frozenset(k for bit, k in enumerate(FIVE_KINDS) if held >> bit & 1))
-        if missing:
-            found.add_many(np.flatnonzero(kinds_held == held).tolist(), missing)
-    for i in np.flatnonzero(cleaners < need).tolist():
-        found.add(i, _below_ratio(int(cleaners[i]), int(need[i])))
-    posts = own[role == CLEANER]
-    no_backup = _missing_values(posts["backup"])
-    is_self = ~no_backup & (posts["backup"] == posts["person"]).to_numpy(dtype=bool)
-    for i, person, absent, own_self in zip(posts["at"].tolist(), posts["person"].tolist(), no_backup.tolist(),
-                                           is_self.tolist()):
-        if absent:
-            found.add(i, _no_backup(person))
-        elif own_self:
-            found.add(i, _backup_is_self(person))
-    if spread:  # a person absent from ``spread`` serves the grids they hold only
-        thin = {(i, p) for column in ("person", "backup")
-                for i, p in zip(own["at"].tolist(), own[column].tolist()) if not _missing(p) and p in spread}
-        for i, person in sorted(thin):
-            found.add(i, _spread_too_thin(person, spread[person], max_grids_per_person))
-    held = np.bincount(pos, minlength=n) > 0
-    short = np.fromiter((bool(k) for k in found.kinds), dtype=bool, count=n)
-    status = np.where(held, np.where(short, "short", "complete"), "unstaffed")
-    first = own[role == LEADER].drop_duplicates("at")  # the first leader row of each grid
+    leaders = np.bincount(r.at[r.held & (r.role == LEADER)], minlength=n)
+    cleaners = np.bincount(r.at[r.held & (r.role == CLEANER)], minlength=n)
+    found = _Found()
+    _leader_rule(found, leaders)
+    _kinds_rule(found, r, n)
+    short = np.flatnonzero(cleaners < need)
+    found.add(short, _RATIO_RULE, 0, [_below_ratio(int(c), int(k)) for c, k in zip(cleaners[short], need[short])])
+    _post_rule(found, r)
+    _spread_rule(found, r, max_grids_per_person, grids_per_person)
+    kinds, messages = found.lists(n)
+    held = np.bincount(r.at[r.held], minlength=n) > 0
+    status = np.where(held, np.where(found.any(n), "short", "complete"), "unstaffed")
     leader = np.full(n, None, dtype=object)
-    leader[first["at"].to_numpy()] = first["person"].to_numpy(dtype=object)
+    lead = np.flatnonzero(r.held & (r.role == LEADER))
+    first_at, first = np.unique(r.at[lead], return_index=True)  # the first leader row of each grid
+    leader[first_at] = r.person[lead[first]]
     return pd.DataFrame({"code": codes.to_numpy(dtype=object), "community": grids["community"].to_numpy(dtype=object),
                          "households": households, "required_cleaners": need, "cleaners": cleaners,
-                         "leader": leader, "status": status.astype(object), "shortfalls": found.kinds,
-                         "messages": found.messages}, columns=TABLE_COLUMNS)
+                         "leader": leader, "status": status.astype(object), "shortfalls": kinds,
+                         "messages": messages}, columns=TABLE_COLUMNS)
+
+
+class _RoleArrays:
+    """The role rows as arrays: grid position (-1: a grid not in the table), role, person, backup, and keys."""
+
+    def __init__(self, roles: pd.DataFrame, codes: pd.Index):
+        self.at = codes.get_indexer(roles["grid"])
+        self.held = self.at >= 0
+        self.role = roles["role"].to_numpy(dtype=object)
+        self.person = roles["person"].to_numpy(dtype=object)
+        self.backup = roles["backup"].to_numpy(dtype=object)
+        self.no_backup = pd.isna(self.backup)
+        # One integer per person (as person or backup; -1 missing) and per grid, rows of roles at any grid.
+        keys, self.people = pd.factorize(np.concatenate([self.person, self.backup]))
+        self.person_key, self.backup_key = keys[:len(self.person)], keys[len(self.person):]
+        self.grid_key = pd.factorize(roles["grid"].to_numpy(dtype=object))[0]
 
 
 class _Found:
-    """Each grid's shortfall kinds and messages, appended rule by rule in the rules' order."""
+    """Shortfalls as they are found, rule by rule; sorted into each grid's list at the end."""
 
-    def __init__(self, n: int):
-        self.kinds = [[] for _ in range(n)]
-        self.messages = [[] for _ in range(n)]
+    def __init__(self):
+        self.at, self.rank, self.sub, self.shortfalls = [], [], [], []
 
-    def add(self, i: int, shortfall: Shortfall) -> None:
-        self.kinds[i].append(shortfall.kind)
-        self.messages[i].append(shortfall.message)
+    def add(self, at, rank: int, sub, shortfalls: list) -> None:
+        self.at.append(np.asarray(at, dtype=np.int64))
+        self.rank.append(np.full(len(shortfalls), rank, dtype=np.int64))
+        self.sub.append(np.broadcast_to(np.asarray(sub, dtype=np.int64), (len(shortfalls),)))
+        self.shortfalls.extend(shortfalls)
 
-    def add_many(self, rows: list, shortfall: Shortfall) -> None:
-        for i in rows:
-            self.kinds[i].append(shortfall.kind)
-            self.messages[i].append(shortfall.message)
+    def any(self, n: int) -> np.ndarray:
+        return np.bincount(np.concatenate(self.at), minlength=n) > 0
+
+    def lists(self, n: int) -> tuple[list, list]:
+        at, rank, sub = (np.concatenate(v) for v in (self.at, self.rank, self.sub))
+        kinds, messages = [[] for _ in range(n)], [[] for _ in range(n)]
+        for k in np.lexsort((sub, rank, at)).tolist():
+            kinds[at[k]].append(self.shortfalls[k].kind)
+            messages[at[k]].append(self.shortfalls[k].message)
+        return kinds, messages
+
+
+def _leader_rule(found: _Found, leaders: np.ndarray) -> None:
+    wrong = np.flatnonzero(leaders != 1)
+    found.add(wrong, _LEADER_RULE, 0, [_leader_shortfall(int(c)) for c in leaders[wrong]])
+
+
+def _kinds_rule(found: _Found, r: _RoleArrays, n: int) -> None:
+    held = np.zeros(n, dtype=np.int64)
+    for bit, kind in enumerate(FIVE_KINDS):
+        held[np.unique(r.at[r.held & (r.role == kind)])] |= 1 << bit
+    for mask in np.unique(held).tolist():
+        missing = _missing_kinds(frozenset(k for bit, k in enumerate(FIVE_KINDS) if mask >> bit & 1))
+        if missing:
+            at = np.flatnonzero(held == mask)
+            found.add(at, _KINDS_RULE, 0, [missing] * len(at))
+
+
+def _post_rule(found: _Found, r: _RoleArrays) -> None:
+    """Each cleaner post (A岗) needs a backup (B岗) who is another person."""
+    post = r.held & (r.role == CLEANER)
+    absent = np.flatnonzero(post & r.no_backup)
+    itself = np.flatnonzero(post & ~r.no_backup & (r.person_key == r.backup_key))
+    found.add(r.at[absent], _POST_RULE, absent, [_no_backup(p) for p in r.person[absent]])
+    found.add(r.at[itself], _POST_RULE, itself, [_backup_is_self(p) for p in r.person[itself]])
+
+
+def _spread_rule(found: _Found, r: _RoleArrays, most: int, counts: dict | None) -> None:
+    """Nobody serves more than ``most`` grids, as the person or the backup."""
+    people = len(r.people)
+    if counts is None:
+        served = np.concatenate([r.grid_key * people + keys for keys in (r.person_key, r.backup_key)])
+        served = pd.unique(served[np.concatenate([r.person_key, r.backup_key]) >= 0])  # (grid, person) once
+        count = np.bincount(served % people, minlength=people)
+    else:
+        count = np.array([counts.get(p, 0) for p in r.people.tolist()], dtype=np.int64)
+    thin = count > most
+    if not thin.any():
+        return
+    at, keys = np.concatenate([r.at, r.at]), np.concatenate([r.person_key, r.backup_key])
+    keep = (at >= 0) & (keys >= 0)
+    keep[keep] = thin[keys[keep]]
+    pairs = np.unique(at[keep] * people + keys[keep])
+    pairs = sorted(zip((pairs // people).tolist(), (pairs % people).tolist()), key=lambda p: (p[0], r.people[p[1]]))
+    pairs = np.array(pairs, dtype=np.int64).reshape(-1, 2)
+    rank_in_grid = np.arange(len(pairs))
+    found.add(pairs[:, 0], _SPREAD_RULE, rank_in_grid,
+              [_spread_too_thin(r.people[p], int(count[p]), most) for p in pairs[:, 1].tolist()])
 
 
 def _households(values: pd.Series) -> np.ndarray:
-    """Households as int64, each checked by :func:`required_cleaners` unless the column holds integers only."""
+    """Households as int64, each a whole number >= 0 (the column is refused naming the first that is not)."""
     if (pd.api.types.is_integer_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype)) or (
             values.dtype == object and pd.api.types.infer_dtype(values, skipna=False) == "integer"):
         array = values.to_numpy(dtype=np.int64)
         if (array < 0).any():
-            required_cleaners(int(array[array < 0][0]))  # raises with the offending value
+            _whole_number(int(array[array < 0][0]))  # raises with the offending value
         return array
-    for value in values.tolist():
-        required_cleaners(value)
-    return np.array([int(float(v)) for v in values.tolist()], dtype=np.int64)
+    return np.array([_whole_number(v) for v in values.tolist()], dtype=np.int64)
+
+
+def _whole_number(households) -> int:
+    if households is None or isinstance(households, bool):
+        raise ValueError(f"households must be a whole number >= 0, got {households!r}")
+    value = float(households)
+    if not math.isfinite(value) or value < 0 or value != int(value):
+        raise ValueError(f"households must be a whole number >= 0, got {households!r}")
+    return int(value)
 
 
 def staffing_rollup(table: pd.DataFrame, regions: pd.DataFrame) -> pd.DataFrame:
@@ -233,27 +256,22 @@ def staffing_rollup(table: pd.DataFrame, regions: pd.DataFrame) -> pd.DataFrame:
 
     ``regions`` needs code, name, level. Households without their due cleaner are the
     households of the cleaner shortfall: missing cleaners × 100, capped at the grid's households.
+    The grids are summed per community once; streets and districts sum the communities.
     """
-    t = table.copy()
-    t["cleaner_gap"] = (t["required_cleaners"] - t["cleaners"]).clip(lower=0)
-    t["households_uncovered"] = (t["cleaner_gap"] * HOUSEHOLDS_PER_CLEANER).clip(upper=t["households"])
+    gap = (table["required_cleaners"] - table["cleaners"]).clip(lower=0)
+    status = table["status"].to_numpy(dtype=object)
+    per_grid = pd.DataFrame({
+        "grids": 1, **{s: (status == s).astype(np.int64) for s in STATUS_LABELS},
+        "households": table["households"], "required_cleaners": table["required_cleaners"],
+        "cleaners": table["cleaners"], "cleaner_gap": gap,
+        "households_uncovered": (gap * HOUSEHOLDS_PER_CLEANER).clip(upper=table["households"]),
+    })
+    per_community = per_grid.groupby(table["community"].to_numpy(dtype=object)).sum()
+    leaf = pd.Series(per_community.index.to_numpy(dtype=object), index=per_community.index)
     names = dict(zip(regions["code"], regions["name"]))
     frames = []
     for level, width in (("district", 6), ("street", 9), ("community", 12)):
-        key = t["community"].str[:width]
-        g = t.assign(region=key).groupby("region")
-        status = pd.crosstab(key, t["status"]).reindex(columns=list(STATUS_LABELS), fill_value=0)
-        frame = pd.DataFrame({
-            "grids": g.size(),
-            "complete": status["complete"],
-            "short": status["short"],
-            "unstaffed": status["unstaffed"],
-            "households": g["households"].sum(),
-            "required_cleaners": g["required_cleaners"].sum(),
-            "cleaners": g["cleaners"].sum(),
-            "cleaner_gap": g["cleaner_gap"].sum(),
-            "households_uncovered": g["households_uncovered"].sum(),
-        }).reset_index(names="code")
+        frame = per_community.groupby(leaf.str[:width].to_numpy(dtype=object)).sum().reset_index(names="code")
         frame.insert(1, "level", level)
         frame.insert(2, "name", frame["code"].map(names))
         frames.append(frame)

@@ -58,42 +58,72 @@ def test_status_and_rollup():
     assert rollup.loc["450203008001", "name"] == "阳和社区"
 
 
-def test_table_lists_what_each_grid_lists_alone():
-    """The column-wise table gives every grid the shortfalls, in the order, grid_shortfalls gives it alone."""
-    import numpy as np
+# Six grids worked out by hand, at most 2 grids per person. p1 leads g1 and g5 and is g5's volunteer
+# and g6's cleaner backup (3 grids); p3 backs g1's cleaner, volunteers in g2 and leads a grid outside
+# the table (3 grids). Everyone else serves one grid.
+HAND_GRIDS = pd.DataFrame({"code": ["g1", "g2", "g3", "g4", "g5", "g6"], "community": ["450203008001"] * 6,
+                           "households": [100, 250, 0, 101, 50, 10]})
+HAND_ROLES = roles(
+    *FULL[:6],
+    ("g2", "p8", "leader", None), ("g2", "p9", "cleaner", None), ("g2", "p10", "cleaner", "p10"),
+    ("g2", "p11", "patroller", None), ("g2", "p12", "manager", None), ("g2", "p13", "supervisor", None),
+    ("g2", "p3", "volunteer", None),
+    ("g3", "p15", "leader", None), ("g3", "p16", "leader", None),
+    ("g5", "p1", "leader", None), ("g5", "p17", "cleaner", "p18"), ("g5", "p19", "patroller", None),
+    ("g5", "p20", "manager", None), ("g5", "p21", "supervisor", None), ("g5", "p1", "volunteer", None),
+    ("g6", "p22", "leader", None), ("g6", "p23", "cleaner", "p1"), ("g6", "p24", "patroller", None),
+    ("g6", "p25", "manager", None), ("g6", "p26", "supervisor", None), ("g6", "p27", "volunteer", None),
+    ("elsewhere", "p3", "leader", None))
+P1_THIN, P3_THIN = "p1兼任3个网格 (上限2) serves 3 grids", "p3兼任3个网格 (上限2) serves 3 grids"
+HAND_EXPECTED = {  # code: (required, cleaners, leader, status, [(kind, message), ...])
+    "g1": (1, 1, "p1", "short", [("spread_too_thin", P1_THIN), ("spread_too_thin", P3_THIN)]),
+    "g2": (3, 2, "p8", "short", [("cleaners_below_ratio", "保洁员2名, 需3名 cleaners 2 < 3 required"),
+                                 ("no_backup", "保洁员A岗p9无B岗 cleaner post p9 has no backup"),
+                                 ("backup_is_self", "保洁员p10的B岗是本人 backup of p10 is the same person"),
+                                 ("spread_too_thin", P3_THIN)]),
+    "g3": (0, 0, "p15", "short", [("many_leaders", "2 名网格长 (应为1名) 2 leaders, expected 1"),
+                                  ("missing_roles", "缺少保洁员、巡查员、管理责任人、监督员、志愿者 missing: cleaner, "
+                                                    "patroller, manager, supervisor, volunteer")]),
+    "g4": (2, 0, None, "unstaffed", [("no_leader", "无网格长 no grid leader"),
+                                     ("missing_roles", "缺少保洁员、巡查员、管理责任人、监督员、志愿者 missing: cleaner, "
+                                                       "patroller, manager, supervisor, volunteer"),
+                                     ("cleaners_below_ratio", "保洁员0名, 需2名 cleaners 0 < 2 required")]),
+    "g5": (1, 1, "p1", "short", [("spread_too_thin", P1_THIN)]),
+    "g6": (1, 1, "p22", "short", [("spread_too_thin", P1_THIN)]),
+}
 
-    from grids.roles import ROLE_KINDS
-    from grids.staffing import _grids_per_person
 
-    rng = np.random.default_rng(7)
-    codes = [f"g{i}" for i in range(300)]
-    people = [f"p{i}" for i in range(120)]
-    rows = []
-    for code in codes[:-20]:  # the last 20 grids have nobody
-        for _ in range(int(rng.integers(0, 9))):
-            person = people[int(rng.integers(len(people)))]
-            pick = rng.random()
-            backup = None if pick < 0.3 else person if pick < 0.4 else people[int(rng.integers(len(people)))]
-            rows.append((code, person, ROLE_KINDS[int(rng.integers(len(ROLE_KINDS)))], backup))
-    rows.append(("not-a-grid", "p1", "leader", None))  # counts towards p1's grids, belongs to no row
-    frame = roles(*rows)
-    households = rng.integers(0, 450, len(codes))
-    grids = pd.DataFrame({"code": codes, "community": ["450203008001"] * len(codes), "households": households})
-    table = staffing_table(grids, frame, max_grids_per_person=4)
-    spread = _grids_per_person(frame, 4)
-    assert spread  # the draw does spread some people thin
-    seen = set()
-    for code, h, kinds, messages, status, cleaners in zip(table["code"], households, table["shortfalls"],
-                                                          table["messages"], table["status"], table["cleaners"]):
-        own = frame[frame["grid"] == code]
-        alone = grid_shortfalls(int(h), own, spread, 4)
-        assert kinds == [s.kind for s in alone]
-        assert messages == [s.message for s in alone]
-        assert cleaners == (own["role"] == "cleaner").sum()
-        assert status == ("unstaffed" if own.empty else "short" if alone else "complete")
-        seen.update(kinds)
-    assert seen >= {"no_leader", "many_leaders", "missing_roles", "cleaners_below_ratio", "no_backup",
-                    "backup_is_self", "spread_too_thin"}
+def test_table_of_hand_computed_grids():
+    table = staffing_table(HAND_GRIDS, HAND_ROLES, max_grids_per_person=2).set_index("code")
+    for code, (required, cleaners, leader, status, found) in HAND_EXPECTED.items():
+        row = table.loc[code]
+        lead = row["leader"] if pd.notna(row["leader"]) else None
+        assert (row["required_cleaners"], row["cleaners"], lead, row["status"]) == (
+            required, cleaners, leader, status), code
+        assert list(zip(row["shortfalls"], row["messages"])) == found, code
+
+
+@pytest.mark.parametrize("code", list(HAND_EXPECTED))
+def test_one_grid_alone_is_the_table_on_one_row(code):
+    """grid_shortfalls runs the table's rules on one grid; the register's counts come in as grids_per_person."""
+    households = int(HAND_GRIDS.set_index("code").loc[code, "households"])
+    own = HAND_ROLES[HAND_ROLES["grid"] == code]
+    found = grid_shortfalls(households, own, {"p1": 3, "p3": 3}, max_grids_per_person=2)
+    assert [(s.kind, s.message) for s in found] == HAND_EXPECTED[code][4]
+
+
+def test_the_cleaner_ratio_is_written_once():
+    """Households divided by 100 (or HOUSEHOLDS_PER_CLEANER) appears in one function of the code, no other."""
+    import ast
+    from pathlib import Path
+    root = Path(__file__).resolve().parents[1]
+    hits = []
+    for path in sorted(p for folder in ("grids", "gis_app", "layers") for p in (root / folder).rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Div, ast.FloorDiv)) and (
+                    ast.unparse(node.right) in ("100", "HOUSEHOLDS_PER_CLEANER")) and "households" in ast.unparse(node):
+                hits.append(f"{path.relative_to(root)}:{ast.unparse(node)}")
+    assert hits == ["grids/staffing.py:-households // HOUSEHOLDS_PER_CLEANER"]
 
 
 def test_table_refuses_bad_households_and_repeated_codes():

@@ -79,8 +79,7 @@ def import_frames(engine, settings: dict, layer: str, frame, *, by="cli", dry_ru
     """
     def run():
         if layer == "people":
-            rows = frame.astype(object).where(frame.notna(), None).to_dict("records")
-            return import_people_rows(engine, rows, dry_run, by, on_write)
+            return import_people_rows(engine, frame, dry_run, by, on_write)
         props = frame.drop(columns=frame.geometry.name).to_dict("records")
         codes = [p.get("code") for p in props]
         geoms, problems, notes = check_geometries(list(frame.geometry.array), codes)

@@ -3,10 +3,9 @@ from __future__ import annotations
 
 import numpy as np
 import shapely
-from tqdm import tqdm
 
 from grids.codes import next_sequences, spatial_order
-from grids.crs import CRSError, area_m2, to_metric
+from grids.crs import CRSError, to_metric
 from grids.records import grid_record
 from grids.topology import check_inside_communities, check_overlaps
 from grids.validation import Problem
@@ -33,22 +32,27 @@ def metric_crs_or_refuse(settings, geoms, problems, notes):
 
 
 def import_grids(engine, settings, feats: Features, dry_run, by, on_write=None, retire=()) -> ImportReport:
+    """Check grids against the register, assign codes, and write them in one transaction.
+
+    A short pipeline: records → register context (a few queries however many grids) → one
+    projection to the metric CRS → vectorised coverage checks → refuse or write in bulk.
+    """
     records = make_records(feats, grid_record)
     feats.problems += duplicate_codes(records)
     communities = sorted({r["community"] for r in records if r.get("community")})
-    with session_scope(engine) as session:
-        context = _grid_context(session, communities, [r["code"] for r in records if r.get("code")])
     retire = sorted(set(retire) - {r.get("code") for r in records})
-    context["siblings"] = [s[~s["code"].isin(retire)] for s in context["siblings"]]
+    with session_scope(engine) as session:
+        context = _grid_context(session, communities, [r["code"] for r in records if r.get("code")],
+                                {r.get("code") for r in records} | set(retire))
     bad = {p.index for p in feats.problems}
     metric = metric_crs_or_refuse(settings, [r["geometry"] for r in records if r["geometry"] is not None and r["index"] not in bad],
                      feats.problems, feats.notes)
-    feats.problems += _check_grids_against_register(records, context, metric, settings)
+    projected = _project(records, context, metric)
+    feats.problems += _check_grids_against_register(records, context, projected, metric, settings)
     refuse_if(feats.problems, feats.notes, "grids")
-    _assign_codes(records, context["used"], metric)
-    areas = area_m2([r["geometry"] for r in records], metric) if records else []
-    for rec, area in zip(records, areas):
-        rec["area_m2"] = round(float(area), 2)
+    _assign_codes(records, context["used"], projected["grids"])
+    for rec, area in zip(records, shapely.area(projected["grids"]).tolist()):
+        rec["area_m2"] = round(area, 2)
     report = ImportReport("grids", "", dry_run, notes=feats.notes)
     if retire:
         report.notes.append(f"{'would retire' if dry_run else 'retired'} {len(retire)} grid(s) replaced: "
@@ -59,29 +63,45 @@ def import_grids(engine, settings, feats: Features, dry_run, by, on_write=None, 
             at = repo.now()
             for code in retire:
                 repo.retire_grid(session, code, by, at)
-            changed = [r for r in records if r["code"] not in report.unchanged]
-            # A bar on a terminal, nothing when piped or under test (tqdm's disable=None).
-            for rec in tqdm(changed, desc="writing grids", unit="grid", disable=None, leave=False):
-                repo.write_grid(session, rec, by, at)
+            unchanged = set(report.unchanged)
+            repo.write_grids(session, [r for r in records if r["code"] not in unchanged], by, at)
             repo.bump_register_version(session)
             after_write(on_write, session, report)
     return report
 
 
-def _grid_context(session, communities, codes) -> dict:
+def _grid_context(session, communities, codes, leaving) -> dict:
+    """What the checks need from the register: boundaries, retired codes, used codes, sibling grids.
+
+    ``leaving``: codes whose stored geometry is not compared against (the file's own grids and
+    the grids it retires).
+    """
     regions = repo.load_regions(session, level="community")
     regions = regions[regions["code"].isin(communities)]
-    stored = repo.load_grids(session, retired=True, codes=codes)
-    siblings = [repo.load_grids(session, under=c) for c in communities]
+    siblings = repo.active_grids_of(session, communities)
+    known = repo.grid_codes_of(session, communities)
     return {
         "communities": dict(zip(regions["code"], regions.geometry)),
-        "retired": set(stored.loc[stored["end_date"].notna(), "code"]) if len(stored) else set(),
-        "used": {c: repo.used_grid_codes(session, c) for c in communities},
-        "siblings": siblings,
+        "retired": set(known.loc[known["retired"].astype(bool), "code"]) & set(codes),
+        "used": {c: list(g) for c, g in known.groupby("community")["code"]},
+        "siblings": siblings[~siblings["code"].isin(leaving)],
     }
 
 
-def _check_grids_against_register(records, context, metric, settings) -> list:
+def _project(records, context, metric) -> dict:
+    """Project the file's grids, their communities and the sibling grids to ``metric``, once each."""
+    geoms = np.asarray([r["geometry"] for r in records], dtype=object)
+    present = np.flatnonzero([g is not None for g in geoms])
+    grids = np.full(len(geoms), None, dtype=object)
+    grids[present] = to_metric(geoms[present], metric)
+    wanted = [c for c, g in context["communities"].items() if g is not None]
+    shells = to_metric([context["communities"][c] for c in wanted], metric) if wanted else []
+    siblings = context["siblings"]
+    siblings = to_metric(siblings["geometry"].to_numpy(), metric) if len(siblings) else np.array([], dtype=object)
+    return {"grids": grids, "communities": dict(zip(wanted, shells)), "siblings": siblings}
+
+
+def _check_grids_against_register(records, context, projected, metric, settings) -> list:
     problems = []
     for rec in records:
         if rec.get("community") and rec["community"] not in context["communities"]:
@@ -93,16 +113,13 @@ def _check_grids_against_register(records, context, metric, settings) -> list:
     ok = [r for r in records if r["geometry"] is not None and r.get("community") in context["communities"]]
     if not ok:
         return problems
-    problems += _remap(ok, check_inside_communities(
-        [r.get("code") for r in ok], [r["community"] for r in ok], [r["geometry"] for r in ok],
-        context["communities"], metric, settings["SANIGRID_OUTSIDE_TOLERANCE_M"]))
-    incoming = {r.get("code") for r in ok}
-    others = [s[~s["code"].isin(incoming)] for s in context["siblings"] if len(s)]
-    other_codes = [c for s in others for c in s["code"]]
-    other_geoms = [g for s in others for g in s.geometry]
-    problems += _remap(ok, check_overlaps([r.get("code") for r in ok], [r["geometry"] for r in ok],
-                                          other_codes, other_geoms, metric,
-                                          settings["SANIGRID_OVERLAP_TOLERANCE_M2"]))
+    geoms = projected["grids"][[r["index"] for r in ok]]
+    codes = [r.get("code") for r in ok]
+    problems += _remap(ok, check_inside_communities(codes, [r["community"] for r in ok], geoms,
+                                                    projected["communities"], metric,
+                                                    settings["SANIGRID_OUTSIDE_TOLERANCE_M"]))
+    problems += _remap(ok, check_overlaps(codes, geoms, context["siblings"]["code"].tolist(), projected["siblings"],
+                                          metric, settings["SANIGRID_OVERLAP_TOLERANCE_M2"]))
     return problems
 
 
@@ -111,7 +128,7 @@ def _remap(subset, problems) -> list:
     return [Problem(subset[p.index]["index"], p.code, p.reason) for p in problems]
 
 
-def _assign_codes(records, used: dict, metric) -> None:
+def _assign_codes(records, used: dict, metric_geoms) -> None:
     """Give code-less grids the next free codes of their community, west→east, north→south."""
     by_community = {}
     for rec in records:
@@ -119,9 +136,10 @@ def _assign_codes(records, used: dict, metric) -> None:
             by_community.setdefault(rec["community"], []).append(rec)
     for community, recs in by_community.items():
         taken = used.get(community, []) + [r["code"] for r in records if r.get("code")]
-        points = to_metric([shapely.point_on_surface(r["geometry"]) for r in recs], metric)
+        geoms = metric_geoms[[r["index"] for r in recs]]
+        points = shapely.point_on_surface(geoms)
         xs, ys = shapely.get_x(points), shapely.get_y(points)
-        sizes = np.sqrt(shapely.area(to_metric([r["geometry"] for r in recs], metric)))
+        sizes = np.sqrt(shapely.area(geoms))
         # Rows half a typical grid tall: grids of one row share a band, the next row falls below it.
         order = spatial_order(list(xs), list(ys), row_height=float(np.median(sizes)) / 2 or 1.0)
         for rec, code in zip((recs[i] for i in order), next_sequences(taken, community, len(recs))):
@@ -129,16 +147,21 @@ def _assign_codes(records, used: dict, metric) -> None:
 
 
 def _grid_diff(session, records, report) -> None:
-    stored = repo.load_grids(session, codes=[r["code"] for r in records]).set_index("code")
+    """Sort the records into created, updated and unchanged against the stored grids (one bulk read)."""
+    stored = repo.active_grids_of(session, sorted({r["community"] for r in records}), fields=True)
+    stored = stored[stored["code"].isin({r["code"] for r in records})].set_index("code")
     fields = ("community", "name", "type", "households", "population", "sign_lon", "sign_lat")
+    there = [r for r in records if r["code"] in stored.index]
+    old = stored.loc[[r["code"] for r in there]] if there else stored
+    new = np.asarray([r["geometry"] for r in there], dtype=object)
+    same_shape = shapely.equals_exact(old["geometry"].to_numpy(), new, 1e-9) if there else []
+    same = {r["code"]: bool(shape) and all(_same(o[f], r[f]) for f in fields) and _attrs_of(o["attrs"]) == r["attrs"]
+            for r, o, shape in zip(there, old.to_dict("records"), same_shape)}
     for rec in records:
-        if rec["code"] not in stored.index:
+        if rec["code"] not in same:
             report.created.append(rec["code"])
-            continue
-        old = stored.loc[rec["code"]]
-        same = all(_same(old.get(f), rec[f]) for f in fields) and shapely.equals_exact(
-            old.geometry, rec["geometry"], 1e-9) and _attrs_of(old) == rec["attrs"]
-        (report.unchanged if same else report.updated).append(rec["code"])
+        else:
+            (report.unchanged if same[rec["code"]] else report.updated).append(rec["code"])
 
 
 def _same(a, b) -> bool:
@@ -147,6 +170,5 @@ def _same(a, b) -> bool:
     return (a_missing and b_missing) or a == b
 
 
-def _attrs_of(row) -> dict:
-    skip = set(repo.GRID_COLUMNS) | {"geometry"}
-    return {k: v for k, v in row.items() if k not in skip and not _same(v, None)}
+def _attrs_of(attrs) -> dict:
+    return {k: v for k, v in (attrs or {}).items() if not _same(v, None)}

@@ -36,10 +36,7 @@ def read_file_features(path, crs, encoding, make_valid, settings) -> Features:
     # A feature the parser already refused has no geometry: report the parser's reason, not "missing".
     broken = {p.index for p in parse_problems}
     problems = list(parse_problems) + [p for p in problems if p.index not in broken]
-    for i, g in enumerate(checked):
-        reason = check_lonlat_range(g) if g is not None else None
-        if reason:
-            problems.append(Problem(i, codes[i], reason))
+    problems += _out_of_lonlat_range(checked, codes)
     return Features(props, snap_to_register_grid(checked, codes, problems), notes + more_notes, problems)
 
 
@@ -80,15 +77,26 @@ def snap_to_register_grid(geoms, codes, problems) -> np.ndarray:
     makes import → export → import lossless; GEOS keeps the snapped result valid. Rings are
     stored counter-clockwise outside, clockwise inside (RFC 7946's right-hand rule).
     """
-    out = np.array(geoms, dtype=object)
-    ok = np.array([g is not None for g in out], dtype=bool)
-    if ok.any():
+    out = np.empty(len(geoms), dtype=object)
+    out[:] = list(geoms)
+    ok = np.flatnonzero([g is not None for g in out])
+    if len(ok):
         out[ok] = shapely.orient_polygons(shapely.set_precision(out[ok], PRECISION_DEG))
-    for i in np.flatnonzero(ok):
-        if shapely.is_empty(out[i]) or shapely.get_type_id(out[i]) not in (3, 6):
-            problems.append(Problem(int(i), codes[i], "geometry collapses at 1e-7° (about 1 cm) precision"))
-            out[i] = None
+    collapsed = ok[shapely.is_empty(out[ok]) | ~np.isin(shapely.get_type_id(out[ok]), (3, 6))]
+    for i in collapsed.tolist():
+        problems.append(Problem(i, codes[i], "geometry collapses at 1e-7° (about 1 cm) precision"))
+        out[i] = None
     return out
+
+
+def _out_of_lonlat_range(geoms, codes) -> list:
+    """A problem for each geometry reaching outside lon/lat ranges (bounds of all at once; the reason per culprit)."""
+    arr = np.empty(len(geoms), dtype=object)
+    arr[:] = list(geoms)
+    with np.errstate(invalid="ignore"):
+        minx, miny, maxx, maxy = shapely.bounds(arr).T  # NaN for None and empty: never outside
+        outside = (minx < -180) | (maxx > 180) | (miny < -90) | (maxy > 90)
+    return [Problem(i, codes[i], check_lonlat_range(arr[i])) for i in np.flatnonzero(outside).tolist()]
 
 
 def _read_raw(path: Path, encoding, settings):
@@ -112,8 +120,9 @@ def _source_crs(crs, declared, notes):
     return parse_crs(declared) if declared else parse_crs("EPSG:4326")
 
 
-def read_table_or_refuse(path, encoding) -> list:
+def read_table_or_refuse(path, encoding):
+    """Read a CSV or xlsx table into a DataFrame, or refuse the file with the reason."""
     path = Path(path)
     if not path.is_file():
         raise ValidationFailed(f"file not found: {path}")
-    return read_table(path, encoding=encoding).to_dict("records")
+    return read_table(path, encoding=encoding)

@@ -69,6 +69,6 @@ def import_regions(engine, settings, feats: Features, dry_run, by, on_write=None
 
 def import_region_codes(engine, path, encoding, dry_run, by, on_write=None) -> ImportReport:
     """A code list (code, name) is a regions import whose features have no boundary."""
-    rows = read_table_or_refuse(path, encoding)
+    rows = read_table_or_refuse(path, encoding).to_dict("records")
     feats = Features(rows, np.array([None] * len(rows), dtype=object), [], [])
     return import_regions(engine, None, feats, dry_run, by, on_write)

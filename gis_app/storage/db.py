@@ -20,7 +20,7 @@ from ..errors import ValidationFailed
 
 __all__ = ["engine_for", "forget_engine", "session_scope", "upgrade", "MIGRATIONS", "PG_SETTINGS", "WRITE_LOCK",
            "on_postgis", "fetch_raw", "fetch_tuples", "register_version_now", "REGISTER_VERSION_SQL",
-           "refresh_statistics"]
+           "refresh_statistics", "fetch_in", "insert_rows"]
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -218,6 +218,51 @@ def fetch_tuples(session, stmt) -> list:
     if compiled.positional:
         params = tuple(params[name] for name in compiled.positiontup)
     return _fetch(conn.connection, conn.dialect, str(compiled), params)
+
+
+IN_CHUNK = 5000  # values per IN list on SQLite (PostgreSQL takes one array)
+
+
+def fetch_in(session, sql: str, values) -> list:
+    """Run ``sql``, whose ``{values}`` spot is compared to many values, in the session's transaction; return tuples.
+
+    ``WHERE phone {values}`` becomes ``IN (?, ?, …)`` in chunks on SQLite and ``= ANY(%s)`` with one
+    array on PostgreSQL: the driver's placeholders, where SQLAlchemy's expanding IN spent longer
+    rendering 5,000 parameters than the database spent answering.
+    """
+    values = list(values)
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        return _fetch(conn.connection, conn.dialect, sql.format(values="= ANY(%s)"), (values,))
+    out = []
+    for start in range(0, len(values), IN_CHUNK):
+        chunk = values[start:start + IN_CHUNK]
+        out += _fetch(conn.connection, conn.dialect, sql.format(values=f"IN ({', '.join('?' * len(chunk))})"), chunk)
+    return out
+
+
+def insert_rows(session, table: str, columns, rows) -> None:
+    """Insert plain tuples into ``table`` in the session's transaction: executemany on SQLite, COPY on PostgreSQL.
+
+    For bulk writes of plain text and numbers (people, roles): no per-row statement, no ORM
+    bookkeeping. Driver errors are raised as SQLAlchemy's (a value too long is a DataError).
+    """
+    conn = session.connection()
+    dbapi, dialect = conn.connection, conn.dialect
+    names = ", ".join(columns)
+    cursor = dbapi.cursor()
+    try:
+        if dialect.name == "postgresql":
+            with cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({', '.join('?' * len(columns))})", rows)
+    except dialect.loaded_dbapi.Error as exc:
+        raise DBAPIError.instance(f"bulk insert into {table}", None, exc, dialect.loaded_dbapi.Error,
+                                  dialect=dialect) from exc
+    finally:
+        cursor.close()
 
 
 # The register version (repository.register_version reads the same row in a session).

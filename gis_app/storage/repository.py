@@ -4,17 +4,19 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session, aliased
 
-from .db import fetch_tuples
+from .db import fetch_in, fetch_tuples, insert_rows
 from .schema import Grid, GridHistory, ImportLog, Meta, Person, Region, Role
 
 __all__ = [
     "now", "load_regions", "load_grids", "load_grid_table", "grid_bounds", "load_people", "load_roles",
-    "used_grid_codes", "register_version", "bump_register_version", "upsert_regions", "write_grid", "retire_grid",
+    "used_grid_codes", "grid_codes_of", "active_grids_of", "register_version", "bump_register_version",
+    "upsert_regions", "write_grid", "write_grids", "retire_grid",
     "grid_history", "upsert_people", "replace_roles", "log_import", "GRID_COLUMNS", "person_ids", "grid_counts",
     "find_active_grids", "wipe_register",
 ]
@@ -120,6 +122,30 @@ def used_grid_codes(session: Session, community: str) -> list[str]:
     return list(session.scalars(select(Grid.code).where(Grid.community == community)))
 
 
+def grid_codes_of(session: Session, communities) -> pd.DataFrame:
+    """Return every grid code ever used in ``communities`` (code, community, retired), in one query per 5,000."""
+    rows = [r for chunk in _chunks(communities) for r in session.execute(
+        select(Grid.code, Grid.community, Grid.end_date.is_not(None)).where(Grid.community.in_(chunk)))]
+    return pd.DataFrame(rows, columns=["code", "community", "retired"], dtype=object)
+
+
+_STORED = (Grid.code, Grid.community, Grid.name, Grid.type, Grid.households, Grid.population, Grid.sign_lon,
+           Grid.sign_lat, Grid.geom, Grid.attrs)
+
+
+def active_grids_of(session: Session, communities, *, fields: bool = False) -> pd.DataFrame:
+    """Return the active grids of ``communities``: code and geometry, and with ``fields`` every written field and attrs.
+
+    The bulk read of an import (its sibling grids, its diff): plain columns, no ORM objects.
+    """
+    columns = _STORED if fields else (Grid.code, Grid.geom)
+    rows = [r for chunk in _chunks(communities) for r in session.execute(
+        select(*columns).where(Grid.community.in_(chunk), Grid.end_date.is_(None)).order_by(Grid.code))]
+    frame = pd.DataFrame(rows, columns=[c.key for c in columns], dtype=object)
+    frame["geometry"] = shapely.from_wkb(frame.pop("geom").to_numpy()) if len(frame) else []
+    return frame
+
+
 def register_version(session: Session) -> int:
     """Return the register's version: it changes with every write."""
     value = session.scalar(select(Meta.value).where(Meta.key == "register_version"))
@@ -162,25 +188,52 @@ def _history(session: Session, row: Grid, action: str, by: str, at: datetime) ->
                             record=_snapshot(row)))
 
 
+_WRITTEN = ("community", "name", "type", "households", "population", "sign_lon", "sign_lat", "area_m2")
+
+
 def write_grid(session: Session, rec: dict, by: str, at: datetime) -> str:
     """Create or update one grid from a validated record; returns 'created' or 'updated'."""
-    row = session.get(Grid, rec["code"])
-    action = "updated" if row is not None else "created"
-    if row is None:
-        row = Grid(code=rec["code"], version=0, start_date=at.date())
-    geom = rec["geometry"]
-    row.geom = shapely.to_wkb(geom)
-    row.minx, row.miny, row.maxx, row.maxy = (float(v) for v in shapely.bounds(geom))
-    for key in ("community", "name", "type", "households", "population", "sign_lon", "sign_lat", "area_m2"):
-        setattr(row, key, rec[key])
-    row.attrs = rec.get("attrs", {})
-    row.end_date = None
-    row.version += 1
-    row.updated_at, row.updated_by = at, by
-    session.add(row)
-    session.flush()
-    _history(session, row, "create" if action == "created" else "update", by, at)
-    return action
+    return write_grids(session, [rec], by, at)[0]
+
+
+def write_grids(session: Session, records: list[dict], by: str, at: datetime) -> list[str]:
+    """Create or update grids from validated records, each with its history row, in bulk.
+
+    Three statements however many grids (one executemany each for new rows, changed rows and
+    history), where a row at a time cost a round of ORM bookkeeping per grid. Returns
+    'created' or 'updated' per record.
+    """
+    if not records:
+        return []
+    stored = {}
+    for chunk in _chunks([r["code"] for r in records]):
+        stored.update((code, (version, start)) for code, version, start in session.execute(
+            select(Grid.code, Grid.version, Grid.start_date).where(Grid.code.in_(chunk))))
+    geoms = np.asarray([r["geometry"] for r in records], dtype=object)
+    wkb, wkt, bounds = shapely.to_wkb(geoms), shapely.to_wkt(geoms, rounding_precision=9), shapely.bounds(geoms)
+    rows, history = [], []
+    for i, rec in enumerate(records):
+        version, start = stored.get(rec["code"], (0, at.date()))
+        row = {"code": rec["code"], **{k: rec[k] for k in _WRITTEN}, "geom": wkb[i],
+               "minx": float(bounds[i, 0]), "miny": float(bounds[i, 1]), "maxx": float(bounds[i, 2]),
+               "maxy": float(bounds[i, 3]), "version": version + 1, "start_date": start, "end_date": None,
+               "attrs": rec.get("attrs", {}), "updated_at": at, "updated_by": by}
+        rows.append(row)
+        record = {c: row[c] for c in GRID_COLUMNS}
+        record["start_date"] = start.isoformat()
+        record.update(attrs=row["attrs"], geometry=wkt[i])
+        history.append({"code": rec["code"], "version": version + 1, "action": "update" if version else "create",
+                        "at": at, "by": by, "record": record})
+    session.flush()  # pending ORM changes (a retired grid) go first
+    new = [r for r in rows if r["version"] == 1]
+    changed = [{**r, "key": r["code"]} for r in rows if r["version"] > 1]
+    if new:
+        session.execute(insert(Grid.__table__), new)
+    if changed:
+        table = Grid.__table__
+        session.execute(update(table).where(table.c.code == bindparam("key")), changed)
+    session.execute(insert(GridHistory.__table__), history)
+    return ["updated" if r["version"] > 1 else "created" for r in rows]
 
 
 def retire_grid(session: Session, code: str, by: str, at: datetime, end: date | None = None) -> bool:
@@ -204,36 +257,36 @@ def grid_history(session: Session, code: str) -> list[dict]:
             for r in rows]
 
 
-def upsert_people(session: Session, people: list[dict]) -> dict:
-    """Insert or update people by phone in bulk; returns phone → id."""
-    ids = person_ids(session, [p["phone"] for p in people])
-    fresh = [{"phone": p["phone"], "name": p["name"], "photo": p.get("photo")} for p in people if p["phone"] not in ids]
+def upsert_people(session: Session, people: list[dict], known: dict | None = None) -> dict:
+    """Insert or update people by phone in bulk; returns phone → id.
+
+    ``known``: phone → id of these people already in the register, when the caller has just read it.
+    """
+    ids = person_ids(session, [p["phone"] for p in people]) if known is None else known
+    fresh = [(p["phone"], p["name"], p.get("photo")) for p in people if p["phone"] not in ids]
     names = [{"id": ids[p["phone"]], "name": p["name"]} for p in people if p["phone"] in ids]
     photos = [{"id": ids[p["phone"]], "photo": p["photo"]} for p in people if p["phone"] in ids and p.get("photo")]
+    session.flush()
     if fresh:
-        session.execute(insert(Person), fresh)
+        insert_rows(session, "people", ("phone", "name", "photo"), fresh)
     for rows in (names, photos):
         if rows:
             session.execute(update(Person), rows)  # ORM bulk UPDATE by primary key
-    return {**ids, **person_ids(session, [p["phone"] for p in fresh])}
+    return {**ids, **person_ids(session, [p[0] for p in fresh])}
 
 
 def person_ids(session: Session, phones) -> dict:
     """Return phone → id for the people already in the register."""
-    out = {}
-    for chunk in _chunks(phones):
-        out.update(session.execute(select(Person.phone, Person.id).where(Person.phone.in_(chunk))).all())
-    return out
+    return dict(fetch_in(session, "SELECT phone, id FROM people WHERE phone {values}", phones))
 
 
 def replace_roles(session: Session, grids, rows: list[dict], ids: dict) -> None:
     """Replace every role of ``grids`` by ``rows`` (grid, phone, role, backup phone), in bulk."""
     for chunk in _chunks(grids):
         session.execute(delete(Role).where(Role.grid.in_(chunk)))
-    values = [{"grid": r["grid"], "person_id": ids[r["phone"]], "role": r["role"],
-               "backup_id": ids[r["backup"]] if r.get("backup") else None} for r in rows]
+    values = [(r["grid"], ids[r["phone"]], r["role"], ids[r["backup"]] if r.get("backup") else None) for r in rows]
     if values:
-        session.execute(insert(Role), values)
+        insert_rows(session, "roles", ("grid", "person_id", "role", "backup_id"), values)
 
 
 def grid_counts(session: Session) -> dict:
@@ -249,10 +302,7 @@ def log_import(session: Session, *, by: str, layer: str, source: str, landed: bo
 
 def find_active_grids(session: Session, codes) -> set:
     """Return which of ``codes`` are active grids."""
-    found = set()
-    for chunk in _chunks(codes):
-        found |= set(session.scalars(select(Grid.code).where(Grid.code.in_(chunk), Grid.end_date.is_(None))))
-    return found
+    return {r[0] for r in fetch_in(session, "SELECT code FROM grids WHERE end_date IS NULL AND code {values}", codes)}
 
 
 def wipe_register(session: Session) -> None:

@@ -1,12 +1,11 @@
 """People and roles of the demo city: leaders, cleaners with backups, other roles, names and phones."""
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pandas as pd
 
 from grids.roles import CLEANER, LEADER
+from grids.staffing import required_cleaners
 
 MAX_GRIDS_PER_LEADER = 3          # a community cadre leads at most this many grids
 
@@ -63,7 +62,7 @@ def _leaders(n: int, overloaded: bool, rng, roster) -> list[int]:
 
 
 def _cleaners_needed(code: str, households: int, picks) -> int:
-    needed = max(1, math.ceil(households / 100))
+    needed = max(1, required_cleaners(households))
     return needed - 1 if code == picks["below_ratio_grid"] else needed
 
 

@@ -44,7 +44,10 @@ def codes_as_text(frame, text_columns) -> None:
     """Turn the code columns of ``frame`` into text in place (12.0 -> '12', NaN -> None)."""
     for column in text_columns:
         if column in frame.columns and column != getattr(frame, "_geometry_column_name", None):
-            frame[column] = pd.Series([as_text(v) for v in frame[column]], index=frame.index)
+            values = frame[column]
+            if values.dtype != object and pd.api.types.is_string_dtype(values.dtype):
+                continue  # text already, missing cells NaN (a CSV's code columns are read as text)
+            frame[column] = pd.Series([as_text(v) for v in values], index=frame.index)
 
 
 def as_text(value):

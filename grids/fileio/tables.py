@@ -89,11 +89,21 @@ def read_table_file(path: Path, fmt: str, encoding, layer, text_columns) -> pd.D
         raise FileFormatError(f"{path.name}: repeated column names in the header row")
     for column in table.columns:
         if table[column].dtype == object or pd.api.types.is_string_dtype(table[column].dtype):
-            values = [None if v is None or (isinstance(v, float) and math.isnan(v)) else unescape_formula(v)
-                      for v in table[column]]
-            table[column] = pd.Series(values, index=table.index)
+            table[column] = _unescaped(table[column])
     codes_as_text(table, text_columns)
     return table
+
+
+def _unescaped(column: pd.Series) -> pd.Series:
+    """A text column with formula escapes undone and missing cells None; only cells starting with ' are touched."""
+    values = column.to_numpy(dtype=object, na_value=None, copy=True)
+    if pd.api.types.is_string_dtype(column.dtype) and column.dtype != object:
+        quoted = np.flatnonzero(column.str.startswith("'").fillna(False).to_numpy(dtype=bool))
+    else:
+        quoted = np.flatnonzero([isinstance(v, str) and v[:1] == "'" for v in values])
+        values[[i for i, v in enumerate(values) if isinstance(v, float) and math.isnan(v)]] = None
+    values[quoted] = [unescape_formula(v) for v in values[quoted]]
+    return pd.Series(values, index=column.index)
 
 
 def _read_csv(path: Path, encoding, text_columns) -> pd.DataFrame:
