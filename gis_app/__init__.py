@@ -42,6 +42,14 @@ def create_app(config: dict | None = None) -> Flask:
     from .storage.routing import init_routing
     init_routing(app)  # GET requests read SANIGRID_DATABASE_REPLICA_URL when it is set
     register_error_handlers(app)
+    from .access import init_access
+    from .sessions import init_sessions
+    from .views import signin
+    init_sessions(app)
+    init_access(app)  # identifies and checks the caller before any other hook or body parser
+    from .redact import init_redaction
+    init_redaction(app)
+    app.register_blueprint(signin.bp)
     app.register_blueprint(pages.bp)
     from .api import init_api
     init_api(app)
