@@ -38,7 +38,7 @@ SCOPED_FILTERS = {"grids.list_grids": "district", "gaps_api.gaps_summary": "dist
                   "transfer.export_layer": "district", "regions.list_regions": "parent"}
 REGION_ARGS = ("district", "street", "community", "parent")
 # Reads that cannot yet be limited to one district: a district-scoped caller is refused them.
-UNSCOPED_READS = ("people.list_people", "people.get_person", "ogc.")
+UNSCOPED_READS = ("people.list_people", "people.get_person", "audit.", "ogc.")
 
 
 def csrf_token() -> str:
@@ -119,6 +119,17 @@ def _scope_reads(caller) -> None:
         request.args = args   # the view (and its schema) now read the district filter
 
 
+def _write_targets(endpoint) -> list[str]:
+    """The region or grid codes a write names before its body is validated: the URL's, or a new grid's."""
+    codes = [v for k, v in (request.view_args or {}).items() if k == "code"]
+    if endpoint == "grids.create_grid" and g.principal.district is not None:
+        body = request.get_json(silent=True, cache=False)   # a peek: the view parses and validates it
+        props = body.get("properties") if isinstance(body, dict) else None
+        if isinstance(props, dict):
+            codes += [c for c in (props.get("community"), props.get("code")) if isinstance(c, str) and c]
+    return codes
+
+
 def _gate():
     """Identify the caller; refuse unauthenticated writes, cookie writes without CSRF and private reads."""
     g.principal, g.by_cookie = None, False
@@ -133,7 +144,7 @@ def _gate():
         return None
     if write:
         require(g.principal, "editor")
-        check_scope(g.principal, *[v for k, v in (request.view_args or {}).items() if k == "code"])
+        check_scope(g.principal, *_write_targets(endpoint))
         return None
     if current_app.config["SANIGRID_PUBLIC_READS"] or request.path in OPEN_PATHS:
         return None
