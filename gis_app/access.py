@@ -123,7 +123,7 @@ def _write_targets(endpoint) -> list[str]:
     """The region or grid codes a write names before its body is validated: the URL's, or a new grid's."""
     codes = [v for k, v in (request.view_args or {}).items() if k == "code"]
     if endpoint == "grids.create_grid" and g.principal.district is not None:
-        body = request.get_json(silent=True, cache=False)   # a peek: the view parses and validates it
+        body = request.get_json(silent=True)   # a peek (cached for the view, which validates it)
         props = body.get("properties") if isinstance(body, dict) else None
         if isinstance(props, dict):
             codes += [c for c in (props.get("community"), props.get("code")) if isinstance(c, str) and c]
