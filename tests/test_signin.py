@@ -340,3 +340,12 @@ def test_the_password_is_never_a_flag():
 
     from gis_app.cli import cli
     assert "password" not in CliRunner().invoke(cli, ["user", "create", "--help"]).output.split("Options:")[1]
+
+
+def test_api_cookie_writes_take_the_token_from_the_header_only(loaded, user):
+    import io
+    client = loaded.test_client()
+    sign_in(client, user("editor"))
+    form = {"csrf_token": csrf_of(client, "/"), "file": (io.BytesIO(b"{}"), "grids.geojson")}
+    answer = client.post("/api/v1/import/grids?dry_run=true", data=form, content_type="multipart/form-data")
+    assert answer.status_code == 403
