@@ -51,6 +51,14 @@ def create_app(config: dict | None = None) -> Flask:
     from .storage.routing import init_routing
     init_routing(app)  # GET requests read SANIGRID_DATABASE_REPLICA_URL when it is set
     register_error_handlers(app)
+    from .access import init_access
+    from .sessions import init_sessions
+    from .views import signin
+    init_sessions(app)
+    init_access(app)  # identifies and checks the caller before any other hook or body parser
+    from .redact import init_redaction
+    init_redaction(app)
+    app.register_blueprint(signin.bp)
     from .views.i18n import init_app as init_i18n
     init_i18n(app)  # every page's header: navigation, language switch
     from .security import init_security

@@ -20,7 +20,7 @@ from .storage import session_scope
 from .storage.schema import ApiToken
 
 __all__ = ["ROLES", "ApiToken", "Principal", "create_token", "revoke_token", "list_tokens",
-           "principal_for", "require", "check_scope"]
+           "principal_for", "token_principal", "active_token", "require", "check_scope"]
 
 ROLES = ("viewer", "editor", "admin")
 _RANK = {role: i for i, role in enumerate(ROLES)}
@@ -28,16 +28,17 @@ _RANK = {role: i for i, role in enumerate(ROLES)}
 
 @dataclass(frozen=True)
 class Principal:
-    """Who is calling: a token's id, name, role and district scope (None = everywhere)."""
+    """Who is calling: a token's (or a signed-in user's) id, name, role and district scope (None = everywhere)."""
 
     id: int
     name: str
     role: str
     district: str | None
+    kind: str = "token"
 
     @property
     def actor(self) -> str:
-        return f"token:{self.id}:{self.name}"[:100]
+        return f"{self.kind}:{self.id}:{self.name}"[:100]
 
 
 def _digest(secret: str) -> str:
@@ -83,18 +84,35 @@ def principal_for(engine, authorization: str | None) -> Principal | None:
     scheme, _, secret = authorization.partition(" ")
     if scheme.lower() != "bearer" or not secret.strip() or len(secret) > 200:
         raise Unauthorized("give the token as 'Authorization: Bearer <token>'")
+    found = token_principal(engine, secret)
+    if found is None:
+        raise Unauthorized("the token is unknown or revoked")
+    return found
+
+
+def token_principal(engine, secret: str) -> Principal | None:
+    """Return the holder of an active token's secret, None when it is unknown or revoked."""
+    if not secret or len(secret) > 200:
+        return None
     digest = _digest(secret.strip())
     with session_scope(engine) as session:
         row = session.scalar(select(ApiToken).where(ApiToken.digest == digest))
     if row is None or row.revoked_at is not None or not hmac.compare_digest(row.digest, digest):
-        raise Unauthorized("the token is unknown or revoked")
+        return None
     return Principal(row.id, row.name, row.role, row.district)
+
+
+def active_token(engine, token_id: int) -> Principal | None:
+    """Return the holder of a session signed in by token, None once the token is revoked."""
+    with session_scope(engine) as session:
+        row = session.get(ApiToken, token_id)
+    return Principal(row.id, row.name, row.role, row.district) if row is not None and row.revoked_at is None else None
 
 
 def require(principal: Principal | None, role: str) -> Principal:
     """Return the principal when it holds ``role`` or more; 401 without a token, 403 below it."""
     if principal is None:
-        raise Unauthorized("this request needs a bearer token")
+        raise Unauthorized("this request needs a bearer token or a signed-in session")
     if _RANK[principal.role] < _RANK[role]:
         raise Forbidden(f"a {principal.role} token cannot do this; it needs {role}")
     return principal

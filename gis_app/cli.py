@@ -437,6 +437,11 @@ def restore(ctx: _App, file):
     click.echo(f"{backend} database restored from {file}")
 
 
+from .cli_users import user  # noqa: E402  (the group needs cli defined)
+
+cli.add_command(user)
+
+
 def main():
     """Entry point of the console script."""
     cli(prog_name="sanigrid")

@@ -30,6 +30,9 @@ DEFAULTS = {
     "SANIGRID_HOTLINE": "12345",             # the report hotline printed on every grid signboard
     "SANIGRID_PUBLIC_URL": None,             # address citizens reach the app at (signboard QR codes); default: the request's
     "SANIGRID_DATABASE_REPLICA_URL": None,   # a PostgreSQL streaming replica for GET requests; none: primary
+    "SANIGRID_SECRET_KEY": None,             # signs the session cookie; default: kept in <instance>/secret_key
+    "SANIGRID_SESSION_HOURS": 12.0,          # a sign-in lasts this long after the last request
+    "SANIGRID_PROXY_HOPS": 0,                # reverse proxies in front whose X-Forwarded-Proto/Host are trusted
 }
 # Settings read from the environment, with the type each one converts to.
 ENV_SETTINGS = {
@@ -47,6 +50,9 @@ ENV_SETTINGS = {
     "SANIGRID_HOTLINE": str,
     "SANIGRID_PUBLIC_URL": str,
     "SANIGRID_DATABASE_REPLICA_URL": str,
+    "SANIGRID_SECRET_KEY": str,
+    "SANIGRID_SESSION_HOURS": float,
+    "SANIGRID_PROXY_HOPS": int,
 }
 
 

@@ -8,6 +8,7 @@ from gis_app.auth import create_token, revoke_token
 
 G1 = f"{COMMUNITY}001"
 OTHER = "450204"
+ANY = {"If-Match": "*"}
 
 
 def _writes(client):
@@ -19,9 +20,9 @@ def _writes(client):
     return [("post", "/api/v1/grids", new, {}), ("put", f"/api/v1/grids/{G1}", grid, etag),
             ("patch", f"/api/v1/grids/{G1}", {"properties": {"households": 1}}, etag),
             ("delete", f"/api/v1/grids/{G1}", None, etag),
-            ("put", f"/api/v1/grids/{G1}/roles", {"roles": [role]}, {}),
-            ("post", f"/api/v1/grids/{G1}/roles", role, {}),
-            ("delete", f"/api/v1/grids/{G1}/roles/leader/13800000001", None, {}),
+            ("put", f"/api/v1/grids/{G1}/roles", {"roles": [role]}, ANY),
+            ("post", f"/api/v1/grids/{G1}/roles", role, ANY),
+            ("delete", f"/api/v1/grids/{G1}/roles/leader/13800000001", None, ANY),
             ("post", "/api/v1/people", {"phone": "13800000002", "name": "李四"}, {}),
             ("patch", "/api/v1/people/13800000001", {"name": "王五"}, {}),
             ("delete", "/api/v1/people/13800000001", None, {}),
@@ -46,7 +47,7 @@ def test_a_viewer_cannot_write(loaded, client, token):
 
 def test_an_editor_of_another_district_gets_403_and_changes_nothing(loaded, client, token):
     client.put(f"/api/v1/grids/{G1}/roles", json={"roles": [{"phone": "13800000001", "name": "张三",
-                                                             "role": "leader"}]}, headers=token("admin"))
+                                                             "role": "leader"}]}, headers={**token("admin"), **ANY})
     before = _state(client, token)
     for method, url, body, headers in _writes(client):
         resp = getattr(client, method)(url, json=body, headers={**headers, **token("editor", OTHER)})

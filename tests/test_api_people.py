@@ -8,8 +8,11 @@ CLEANER_A = {"phone": "13800000002", "name": "李四", "role": "cleaner", "backu
 CLEANER_B = {"phone": "13800000003", "name": "王五", "role": "cleaner"}
 
 
+ANY = {"If-Match": "*"}
+
+
 def _put(client, token, roles):
-    return client.put(ROLES, json={"roles": roles}, headers=token())
+    return client.put(ROLES, json={"roles": roles}, headers={**token(), **ANY})
 
 
 def test_replace_roles_pairs_a_and_b_posts(loaded, client, token):
@@ -32,11 +35,11 @@ def test_two_leaders_are_refused(loaded, client, token):
 
 def test_add_and_remove_one_role(loaded, client, token):
     _put(client, token, [LEADER])
-    assert client.post(ROLES, json=CLEANER_B, headers=token()).status_code == 201
-    assert client.post(ROLES, json=CLEANER_B, headers=token()).status_code == 409
-    resp = client.delete(f"{ROLES}/cleaner/13800000003", headers=token())
+    assert client.post(ROLES, json=CLEANER_B, headers={**token(), **ANY}).status_code == 201
+    assert client.post(ROLES, json=CLEANER_B, headers={**token(), **ANY}).status_code == 409
+    resp = client.delete(f"{ROLES}/cleaner/13800000003", headers={**token(), **ANY})
     assert [r["role"] for r in resp.get_json()] == ["leader"]
-    assert client.delete(f"{ROLES}/cleaner/13800000003", headers=token()).status_code == 404
+    assert client.delete(f"{ROLES}/cleaner/13800000003", headers={**token(), **ANY}).status_code == 404
 
 
 def test_empty_role_list_clears_the_grid(loaded, client, token):

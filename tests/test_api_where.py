@@ -31,7 +31,7 @@ def test_region_errors(loaded, client, code, status):
 
 def test_locate_names_grid_regions_and_people(loaded, client, token):
     client.put(f"/api/v1/grids/{G1}/roles", json={"roles": [{"phone": "13800000001", "name": "张三",
-                                                             "role": "leader"}]}, headers=token())
+                                                             "role": "leader"}]}, headers={**token(), "If-Match": "*"})
     p = _inside_g1()
     body = client.get(f"/api/v1/locate?lon={p.x}&lat={p.y}").get_json()
     assert (body["grid"]["code"], body["community"]["name"], body["district"]["code"]) == (G1, "阳和社区", "450203")
@@ -69,7 +69,7 @@ def test_locate_follows_role_changes(loaded, client, token):
     p = _inside_g1()
     assert client.get(f"/api/v1/locate?lon={p.x}&lat={p.y}").get_json()["people"] == []
     client.put(f"/api/v1/grids/{G1}/roles", json={"roles": [{"phone": "13800000001", "name": "张三",
-                                                             "role": "leader"}]}, headers=token())
+                                                             "role": "leader"}]}, headers={**token(), "If-Match": "*"})
     assert client.get(f"/api/v1/locate?lon={p.x}&lat={p.y}").get_json()["people"][0]["phone"] == "13800000001"
 
 
@@ -78,7 +78,7 @@ def test_cached_locate_answers_like_the_register(loaded, engine, client, token):
     from gis_app.register import locate
     client.put(f"/api/v1/grids/{G1}/roles", json={"roles": [
         {"phone": "13800000001", "name": "张三", "role": "leader"},
-        {"phone": "13800000002", "name": "李四", "role": "cleaner", "backup": "13800000001"}]}, headers=token())
+        {"phone": "13800000002", "name": "李四", "role": "cleaner", "backup": "13800000001"}]}, headers={**token(), "If-Match": "*"})
     for x, y in [(100, 225), (300, 225), (100, 75), (300, 75)]:
         p = to_lonlat(shapely.Point(X0 + x, Y0 + y))
         assert locate_cached(engine, p.x, p.y) == locate(engine, p.x, p.y)

@@ -7,12 +7,14 @@ from marshmallow import Schema, fields, validate
 
 from . import engine, principal
 from . import people_edits as edits
+from .grids import IF_MATCH
 from .respond import json_response, next_link
 from .schemas import OpenSchema, PersonIn, PersonPatchIn, RoleIn, RolesIn
 
 PREFIX = ""
 blp = Blueprint("people", __name__, description="People 人员 and grid roles (网格长, 5类人员, 保洁员AB岗)")
 WRITE = {"security": [{"bearer": []}]}
+ROLES_WRITE = {"security": [{"bearer": []}], "parameters": [IF_MATCH]}
 PHONE = "/people/<string(maxlength=32):phone>"
 ROLES = "/grids/<string(length=15):code>/roles"
 
@@ -84,31 +86,39 @@ def remove_person(phone):
 @blp.route(ROLES)
 @blp.response(200, OpenSchema(many=True))
 def list_roles(code):
-    """A grid's roles, cleaners with their B post."""
-    return json_response(edits.grid_roles(engine(), code))
+    """A grid's roles, cleaners with their B post; the ETag to send as If-Match when changing them."""
+    return _roles(code, edits.grid_roles(engine(), code))
+
+
+def _roles(code: str, roles: list[dict], status: int = 200):
+    return json_response(roles, status, headers={"ETag": edits.roles_etag(code, roles)})
+
+
+def _if_match():
+    return request.headers.get("If-Match")
 
 
 @blp.route(ROLES, methods=["PUT"])
 @blp.arguments(RolesIn)
 @blp.response(200, OpenSchema(many=True))
-@blp.doc(**WRITE)
+@blp.doc(**ROLES_WRITE)
 def replace_roles(body, code):
-    """Replace a grid's whole role list (one leader; a cleaner's backup is another, known person)."""
-    return json_response(edits.replace_roles(engine(), principal("editor"), code, body["roles"]))
+    """Replace a grid's whole role list (one leader; a cleaner's backup is another, known person; If-Match)."""
+    return _roles(code, edits.replace_roles(engine(), principal("editor"), code, body["roles"], _if_match()))
 
 
 @blp.route(ROLES, methods=["POST"])
 @blp.arguments(RoleIn)
 @blp.response(201, OpenSchema(many=True))
-@blp.doc(**WRITE)
+@blp.doc(**ROLES_WRITE)
 def add_role(body, code):
-    """Add one role to a grid."""
-    return json_response(edits.add_role(engine(), principal("editor"), code, body), 201)
+    """Add one role to a grid (If-Match)."""
+    return _roles(code, edits.add_role(engine(), principal("editor"), code, body, _if_match()), 201)
 
 
 @blp.route(f"{ROLES}/<string(maxlength=16):role>/<string(maxlength=32):phone>", methods=["DELETE"])
 @blp.response(200, OpenSchema(many=True))
-@blp.doc(**WRITE)
+@blp.doc(**ROLES_WRITE)
 def remove_role(code, role, phone):
-    """Remove one role from a grid."""
-    return json_response(edits.remove_role(engine(), principal("editor"), code, role, phone))
+    """Remove one role from a grid (If-Match)."""
+    return _roles(code, edits.remove_role(engine(), principal("editor"), code, role, phone, _if_match()))

@@ -6,12 +6,15 @@ same transaction. People themselves are city-wide: only unscoped editors and adm
 """
 from __future__ import annotations
 
+import hashlib
+
+import orjson
 import pandas as pd
 from sqlalchemy import delete, select
 
 from ..audit import record as audit
 from ..auth import Principal, check_scope
-from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
+from ..errors import Conflict, Forbidden, NotFound, PreconditionFailed, PreconditionRequired, ValidationFailed
 from ..imports import import_frames
 from ..storage import repository as repo
 from ..storage import session_scope
@@ -20,7 +23,7 @@ from ..storage.schema import Person, Role
 from .grid_edits import current_version
 
 __all__ = ["list_people", "get_person", "create_person", "update_person", "remove_person",
-           "store_person_photo", "grid_roles", "replace_roles", "add_role", "remove_role"]
+           "store_person_photo", "grid_roles", "roles_etag", "replace_roles", "add_role", "remove_role"]
 
 ROLE_COLUMNS = ["name", "phone", "photo", "grid", "role", "backup"]
 
@@ -117,6 +120,24 @@ def grid_roles(engine, code: str) -> list[dict]:
             for r in roles.itertuples()]
 
 
+def roles_etag(code: str, roles: list[dict]) -> str:
+    """Return the strong ETag of a grid's role list: it changes whenever any role, person or B post does."""
+    keys = sorted((r["role"], r["phone"], r.get("backup") or "", r.get("name") or "") for r in roles)
+    return f'"{code}-roles-{hashlib.sha256(orjson.dumps(keys)).hexdigest()[:16]}"'
+
+
+def _check_etag(code: str, roles: list[dict], if_match: str | None) -> None:
+    """Refuse a role change made without If-Match (428) or against a list changed since (412)."""
+    etag = roles_etag(code, roles)
+    if not if_match:
+        raise PreconditionRequired(f"send If-Match with the roles' ETag ({etag}) so that a concurrent edit "
+                                   "is never overwritten")
+    tags = [t.strip() for t in if_match.split(",")]
+    if "*" not in tags and etag not in tags:
+        raise PreconditionFailed(f"the roles of grid {code} changed since you read them (ETag now {etag}); "
+                                 "read them again and redo your change")
+
+
 def _rows(engine, code: str, roles: list[dict]) -> pd.DataFrame:
     phones = {r["phone"] for r in roles} | {r["backup"] for r in roles if r.get("backup")}
     with session_scope(engine) as session:
@@ -131,22 +152,35 @@ def _rows(engine, code: str, roles: list[dict]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=ROLE_COLUMNS)
 
 
-def replace_roles(engine, principal, code: str, roles: list[dict]) -> list[dict]:
-    """Replace a grid's whole role list (validated like a people import); return the new list."""
+def replace_roles(engine, principal, code: str, roles: list[dict], if_match: str | None) -> list[dict]:
+    """Replace a grid's whole role list (validated like a people import, If-Match required); return the new list."""
     check_scope(principal, code)
     before = grid_roles(engine, code)
+    _check_etag(code, before, if_match)
     if not roles:
-        return _clear_roles(engine, principal, code, before)
+        return _clear_roles(engine, principal, code, before, if_match)
 
     def hook(session, report):
+        _recheck(engine, code, if_match)
         audit(session, principal.actor, "roles", "roles", code, {"roles": before}, {"roles": roles})
 
     import_frames(engine, {}, "people", _rows(engine, code, roles), by=principal.actor, on_write=hook)
     return grid_roles(engine, code)
 
 
-def _clear_roles(engine, principal, code, before) -> list:
+def _recheck(engine, code: str, if_match: str) -> None:
+    """Inside the write transaction: the committed roles still carry the ETag the caller read.
+
+    Writes are serialised (BEGIN IMMEDIATE on SQLite, the register's advisory lock on PostgreSQL),
+    so the committed list a separate read session sees now is the one this write replaces; a
+    writer that got in first makes this one roll back with 412.
+    """
+    _check_etag(code, grid_roles(engine, code), if_match)
+
+
+def _clear_roles(engine, principal, code, before, if_match) -> list:
     with session_scope(engine, write=True) as session:
+        _recheck(engine, code, if_match)
         session.execute(delete(Role).where(Role.grid == code))
         repo.bump_register_version(session)
         audit(session, principal.actor, "roles", "roles", code, {"roles": before}, {"roles": []})
@@ -157,20 +191,24 @@ def _as_input(current: list[dict]) -> list[dict]:
     return [{"phone": r["phone"], "role": r["role"], "backup": r["backup"]} for r in current]
 
 
-def add_role(engine, principal, code: str, role: dict) -> list[dict]:
+def add_role(engine, principal, code: str, role: dict, if_match: str | None) -> list[dict]:
     """Add one role to a grid (A/B pairing: a cleaner's ``backup``); return the new list."""
     check_scope(principal, code)
-    current = _as_input(grid_roles(engine, code))
+    listed = grid_roles(engine, code)
+    _check_etag(code, listed, if_match)
+    current = _as_input(listed)
     if any(r["phone"] == role["phone"] and r["role"] == role["role"] for r in current):
         raise Conflict(f"{role['phone']} is already {role['role']} of grid {code}")
-    return replace_roles(engine, principal, code, current + [role])
+    return replace_roles(engine, principal, code, current + [role], roles_etag(code, listed))
 
 
-def remove_role(engine, principal, code: str, role: str, phone: str) -> list[dict]:
+def remove_role(engine, principal, code: str, role: str, phone: str, if_match: str | None) -> list[dict]:
     """Remove one role from a grid; return the new list."""
     check_scope(principal, code)
-    current = _as_input(grid_roles(engine, code))
+    listed = grid_roles(engine, code)
+    _check_etag(code, listed, if_match)
+    current = _as_input(listed)
     kept = [r for r in current if not (r["phone"] == phone and r["role"] == role)]
     if len(kept) == len(current):
         raise NotFound(f"{phone} is not {role} of grid {code}")
-    return replace_roles(engine, principal, code, kept)
+    return replace_roles(engine, principal, code, kept, roles_etag(code, listed))

@@ -6,6 +6,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 from sqlalchemy import or_, select
 
+from ..access import read_scope
 from ..storage import session_scope
 from ..storage.schema import Grid, Person, Role
 from . import engine
@@ -27,15 +28,18 @@ def _escaped(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def search_grids(engine, text: str, limit: int = 20) -> list[dict]:
-    """Return active grids whose code starts with, or whose name or a person's name contains, ``text``."""
+def search_grids(engine, text: str, limit: int = 20, under: str | None = None) -> list[dict]:
+    """Return active grids whose code starts with, or whose name or a person's name contains, ``text``.
+
+    ``under``: only grids whose code starts with this region code (a district-scoped sign-in).
+    """
     text = text.strip()
     like = f"%{_escaped(text)}%"
     served = (select(Role.grid, Person.name).join(Person, Role.person_id == Person.id)
               .where(Person.name.like(like, escape="\\")).subquery())
     stmt = (select(Grid.code, Grid.name, Grid.geom, served.c.name.label("person"))
             .outerjoin(served, served.c.grid == Grid.code)
-            .where(Grid.end_date.is_(None),
+            .where(Grid.end_date.is_(None), Grid.code.like(f"{under or ''}%"),
                    or_(Grid.code.like(f"{_escaped(text)}%", escape="\\"), Grid.name.like(like, escape="\\"),
                        served.c.name.is_not(None)))
             .order_by(Grid.code).limit(limit * 5))
@@ -60,4 +64,4 @@ def _answer(entry: dict) -> dict:
 @blp.response(200, OpenSchema(many=True))
 def search(q, limit):
     """Grids matching a code prefix, a grid name or a person's name, with their extent and an inside point."""
-    return json_response(search_grids(engine(), q, limit))
+    return json_response(search_grids(engine(), q, limit, under=read_scope()))

@@ -27,7 +27,7 @@ def _workdir(settings) -> Path:
 def _save(request, folder: Path) -> Path:
     upload = request.files.get("file")
     if upload is not None:
-        suffix = Path(upload.filename or "").suffix.lower()
+        suffix = Path((upload.filename or "").replace("\\", "/")).suffix.lower()
         if suffix not in SUFFIXES:
             raise ValidationFailed(f"the file must end in one of {', '.join(sorted(SUFFIXES))}, got {suffix or 'none'}")
         path = folder / f"upload{suffix}"
@@ -62,7 +62,14 @@ def import_upload(engine, settings, principal, layer, request, *, dry_run, crs, 
         _clean(folder)
     if dry_run and layer == "grids":
         check_scope(principal, *(report.created + report.updated))
-    return report.as_dict()
+    return {**report.as_dict(), "source": _sent_name(request, path)}
+
+
+def _sent_name(request, path: Path) -> str:
+    """The name the client gave its file (its last part only), never where the server kept it."""
+    upload = request.files.get("file")
+    name = (upload.filename or "") if upload is not None else ""
+    return name.replace("\\", "/").rsplit("/", 1)[-1] or path.name
 
 
 def export_to_file(engine, settings, layer, fmt, district) -> tuple[bytes, str, str]:

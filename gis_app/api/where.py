@@ -4,6 +4,8 @@ from __future__ import annotations
 from flask import current_app
 from flask_smorest import Blueprint
 
+from ..access import read_scope
+from ..errors import NotFound
 from . import engine
 from .respond import json_response
 from .schemas import LocateQuery, OpenSchema, UnderQuery
@@ -18,7 +20,11 @@ blp = Blueprint("where", __name__, description="Locate a point; staffing per gri
 @blp.response(200, OpenSchema)
 def locate_point(lon, lat, crs=None):
     """The grid, community, street and district holding a point, and the people responsible."""
-    return json_response(locate_cached(engine(), lon, lat, crs))
+    answer = locate_cached(engine(), lon, lat, crs)
+    scope = read_scope()
+    if scope is not None and not str((answer.get("district") or {}).get("code") or "").startswith(scope):
+        raise NotFound(f"this sign-in sees only district {scope}; the point lies outside it")
+    return json_response(answer)
 
 
 @blp.route("/staffing")

@@ -14,7 +14,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from .geometry import WKBGeometry
 
-__all__ = ["Base", "Region", "Grid", "GridHistory", "Person", "Role", "ImportLog", "Meta", "ApiToken", "AuditEntry"]
+__all__ = ["Base", "Region", "Grid", "GridHistory", "Person", "Role", "ImportLog", "Meta", "ApiToken", "User", "AuditEntry"]
 
 
 class Base(DeclarativeBase):
@@ -122,6 +122,19 @@ class ApiToken(Base):
     digest: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class User(Base):
+    """A person who signs in to the pages: only an argon2 hash of the password is kept."""
+
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16))
+    district: Mapped[str | None] = mapped_column(String(12))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    disabled_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
 class AuditEntry(Base):

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, make_response, render_template, request, url_for
 
-from ..auth import principal_for, require
+import orjson
+
+from ..access import read_scope
+from ..errors import Forbidden
 from ..storage.cache import VersionCache
 from ..storage.outlines import display_regions, grid_extent
 from ..storage.routing import read_engine
@@ -29,14 +32,19 @@ def _context(version: int, regions, lang: str) -> dict:
                      "gaps": "/api/v1/gaps/features"}}
 
 
-def viewer_map(engine, settings, lang: str):
-    """Return (folium map, whether the register has regions or grids) with every registered layer."""
+def viewer_map(engine, settings, lang: str, scope: str | None = None):
+    """Return (folium map, whether the register has regions or grids) with every registered layer.
+
+    ``scope``: a district-scoped sign-in's district; only its outlines are drawn.
+    """
     from layers.base import ScreenLayerControl, offline_map
     from layers.registry import build_layers
     from layers.viewer import GridTiles, ViewerSetup
 
     version = register_version(engine)
     regions = display_regions(engine, settings, version)
+    if scope is not None:
+        regions = regions[regions["code"].str.startswith(scope)]
     bounds = tuple(regions.total_bounds) if len(regions) else grid_extent(engine) or DEFAULT_BOUNDS
     fmap = offline_map(bounds, static_url=url_for("static", filename=""), tiles=settings["SANIGRID_TILES"],
                        prefer_canvas=True)
@@ -71,10 +79,11 @@ def viewer():
 def _viewer_parts(engine, settings, lang: str):
     """Return the rendered map parts, built once per register version, language, basemap and layer list."""
     from layers.registry import registered
-    key = (lang, settings["SANIGRID_TILES"], url_for("static", filename=""), tuple(spec.name for spec in registered()))
+    scope = read_scope()
+    key = (lang, settings["SANIGRID_TILES"], url_for("static", filename=""), tuple(spec.name for spec in registered()), scope)
 
     def build():
-        fmap, filled = viewer_map(engine, settings, lang)
+        fmap, filled = viewer_map(engine, settings, lang, scope)
         return map_parts(fmap), filled
     return _parts.get(engine, register_version(engine), build, key=key)
 
@@ -82,14 +91,26 @@ def _viewer_parts(engine, settings, lang: str):
 @bp.get("/tiles/grids/<int:z>/<int:x>/<int:y>.<any(geojson, mvt):fmt>")
 def grid_tile_view(z, x, y, fmt):
     """Grids touching one web-map tile, simplified for its zoom; cacheable while the register stays put."""
-    if not current_app.config["SANIGRID_PUBLIC_READS"]:   # like the API's reads: a viewer token at least
-        require(principal_for(_engine(), request.headers.get("Authorization")), "viewer")
+    scope = read_scope()
+    if scope is not None and fmt != "geojson":
+        raise Forbidden(f"vector tiles show the whole city; a sign-in scoped to district {scope} gets .geojson tiles")
     version, body = grid_tile(_engine(), current_app.config, z, x, y, fmt)
-    etag = f'W/"r{version}-{z}-{x}-{y}-{fmt}"'
+    if scope is not None:
+        body = _only_district(body, scope)
+    etag = f'W/"r{version}-{z}-{x}-{y}-{fmt}{"-" + scope if scope else ""}"'
     # A URL naming the current register version may be kept a day; others must be revalidated.
+    # With private reads, only the browser that signed in keeps it (no shared cache).
     fresh = request.args.get("v") == str(version)
-    headers = {"ETag": etag, "Cache-Control": "public, max-age=86400" if fresh else "no-cache",
-               "Vary": "Accept-Encoding"}
+    reach = "public" if current_app.config["SANIGRID_PUBLIC_READS"] else "private"
+    headers = {"ETag": etag, "Cache-Control": f"{reach}, max-age=86400" if fresh else "no-cache",
+               "Vary": "Accept-Encoding, Cookie, Authorization"}
     if etag in request.headers.get("If-None-Match", ""):
         return Response(status=304, headers=headers)
     return Response(body, mimetype=FORMATS[fmt], headers=headers)
+
+
+def _only_district(body: bytes, district: str) -> bytes:
+    """Keep a tile's grids of one district (a district-scoped sign-in with private reads)."""
+    tile = orjson.loads(body)
+    tile["features"] = [f for f in tile["features"] if str(f["properties"].get("code", "")).startswith(district)]
+    return orjson.dumps(tile)

@@ -1,5 +1,7 @@
-/* sanigrid viewer editing: an editor pastes an API token (kept in sessionStorage for this tab only),
- * draws a new grid or reshapes one with Leaflet.draw, and saves through /api/v1/grids.
+/* sanigrid viewer editing: an editor signed in on the sign-in page (a session cookie; every write
+ * then carries the page's CSRF token in X-CSRF-Token) or who pastes an API token here (kept in
+ * sessionStorage for this tab only) draws a new grid or reshapes one with Leaflet.draw, and saves
+ * through /api/v1/grids.
  * Validation messages (overlaps which grid, outside which community) show in the edit panel;
  * a version conflict (412) says so and reloads the grid's current shape. */
 (function () {
@@ -8,10 +10,18 @@
   var KEY = "sanigrid.token";   // read by sanigrid.authHeaders too
   var t = S.t, esc = S.esc;
 
-  function token() { return sessionStorage.getItem(KEY); }
+  function meta(name) {
+    var tag = document.querySelector('meta[name="' + name + '"]');
+    return tag ? tag.getAttribute("content") : "";
+  }
+  /* The session's role when the page was opened signed in (editor or admin may edit). */
+  function sessionEditor() { return ["editor", "admin"].indexOf(meta("sanigrid-role")) >= 0; }
+  function token() { return sessionStorage.getItem(KEY) || (sessionEditor() ? "session" : null); }
 
   function send(method, url, body, etag) {
-    var headers = {"Content-Type": "application/json", "Authorization": "Bearer " + token()};
+    var headers = {"Content-Type": "application/json"};
+    if (sessionStorage.getItem(KEY)) { headers.Authorization = "Bearer " + sessionStorage.getItem(KEY); }
+    else { headers["X-CSRF-Token"] = meta("csrf-token"); }
     if (etag) { headers["If-Match"] = etag; }
     return S.getJSON(url, {method: method, headers: headers, body: JSON.stringify(body)});
   }
@@ -75,6 +85,11 @@
       }
     },
     _signOut: function () {
+      if (!sessionStorage.getItem(KEY)) {   // a cookie session ends on the server
+        fetch("/logout", {method: "POST", headers: {"X-CSRF-Token": meta("csrf-token")}})
+          .then(function () { window.location.reload(); });
+        return;
+      }
       sessionStorage.removeItem(KEY);
       this._clear();
       this._render();
