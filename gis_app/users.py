@@ -10,7 +10,9 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 
 from .auth import ROLES, Principal
-from .errors import Conflict, NotFound, ValidationFailed, checked_region_code
+from grids.codes import check_region_code
+
+from .errors import Conflict, NotFound, ValidationFailed
 from .storage import repository as repo
 from .storage import session_scope
 from .storage.schema import User
@@ -36,7 +38,7 @@ def _checked(name: str, password: str, role: str, district: str | None) -> str:
     if len(password or "") < MIN_PASSWORD or len(password) > 1000:
         raise ValidationFailed(f"a password has at least {MIN_PASSWORD} characters")
     if district is not None:
-        checked_region_code(district)
+        check_region_code(district)
         if len(district) != 6:
             raise ValidationFailed("a user's scope is a district: a 6-digit code")
     return name

@@ -15,7 +15,8 @@ OTHER = "450204"          # a district with no data: a user scoped to it sees no
 PASSWORD = "correct horse 电池"
 # A value for every URL argument the app's rules take.
 ARGS = {"code": G1, "layer": "grids", "z": 13, "x": 6585, "y": 3525, "fmt": "geojson", "collection_id": "grids",
-        "feature_id": G1, "role": "leader", "phone": "13800000001", "filename": "viewer/viewer.js"}
+        "feature_id": G1, "role": "leader", "phone": "13800000001", "filename": "viewer/viewer.js",
+        "name": "0123456789abcdef0123456789abcdef.jpg"}
 REGION_RULES = ("/gaps/<code>", "/api/v1/regions/<string(minlength=6, maxlength=12):code>")
 OPEN = {"static", "signin.login_form", "signin.login", "signin.logout", "api-docs.openapi_json"}
 MACHINE = ("/api/", "/ogc", "/tiles/")
