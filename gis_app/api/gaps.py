@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask import Response, current_app
-from flask_smorest import Blueprint
+from .body import Blueprint
 
 from ..errors import ValidationFailed
 from ..gap_output import gap_features, summary

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask import Response, current_app, request
-from flask_smorest import Blueprint
+from .body import Blueprint
 
 from . import engine, principal
 from . import grid_edits as edits

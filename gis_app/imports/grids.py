@@ -5,7 +5,7 @@ import numpy as np
 import shapely
 from tqdm import tqdm
 
-from grids.codes import next_sequences, spatial_order
+from grids.codes import next_sequences, sequence_room_reason, spatial_order
 from grids.crs import CRSError, area_m2, metric_crs_for, to_metric
 from grids.records import grid_record
 from grids.topology import check_inside_communities, check_overlaps
@@ -37,6 +37,9 @@ def import_grids(engine, settings, feats: Features, dry_run, by, on_write=None, 
     communities = sorted({r["community"] for r in records if r.get("community")})
     with session_scope(engine) as session:
         context = _grid_context(session, communities, [r["code"] for r in records if r.get("code")])
+    room = _sequence_room(records, context["used"])
+    if room:  # the code rule's limit: refused at once, before the geometry checks
+        refuse_if(feats.problems + room, feats.notes, "grids")
     retire = sorted(set(retire) - {r.get("code") for r in records})
     context["siblings"] = [s[~s["code"].isin(retire)] for s in context["siblings"]]
     bad = {p.index for p in feats.problems}
@@ -103,6 +106,17 @@ def _check_grids_against_register(records, context, metric, settings) -> list:
                                           other_codes, other_geoms, metric,
                                           settings["SANIGRID_OVERLAP_TOLERANCE_M2"]))
     return problems
+
+
+def _sequence_room(records, used: dict) -> list:
+    """Refuse, before any geometry work, more code-less grids than a community's 999 sequences allow."""
+    counts = {}
+    for rec in records:
+        if not rec.get("code") and rec.get("community") in used:
+            counts[rec["community"]] = counts.get(rec["community"], 0) + 1
+    taken = [r["code"] for r in records if r.get("code")]
+    reasons = {c: sequence_room_reason(used[c] + taken, c, n) for c, n in counts.items()}
+    return [Problem(None, None, reason) for reason in reasons.values() if reason]
 
 
 def _remap(subset, problems) -> list:
