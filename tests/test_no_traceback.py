@@ -46,7 +46,7 @@ def sweep(runner, files):
 
 def clean_refusal(result, *, must_fail=True) -> None:
     """The command ended by itself (no exception escaped), with an ``error:`` paragraph and no traceback."""
-    text = result.output + (result.stderr if result.stderr_bytes is not None else "")
+    text = result.output  # click >= 8.2: stdout and stderr as the user sees them
     assert "Traceback" not in text, text
     assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
     if must_fail:
@@ -174,7 +174,8 @@ def test_hostile_people_tables(sweep, tmp_path, suffix):
             from openpyxl import Workbook
             book = Workbook()
             book.active.append(columns)
-            book.active.append([str(row.get(c, "")).replace("\x00", "?") for c in columns])  # openpyxl cannot store NUL
+            # openpyxl cannot store NUL (nor the other C0 controls): NEL (U+0085) stands in for it
+            book.active.append([str(row.get(c, "")).replace("\x00", "\x85") for c in columns])
             book.save(path)
         clean_refusal(runner.invoke(cli, ["import", "people", str(path)]))
     for junk in (b"", b"\x00\xff" * 1000, b"PK\x03\x04" + b"\x00" * 100):
