@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import re
 
+from .limits import MAX_JSON_DEPTH as _MAX_DEPTH  # attribute values are JSON: as deep as any JSON input
+
 __all__ = ["FORBIDDEN", "control_character_reason", "check_text", "text_reasons"]
 
 FORBIDDEN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff\ufffe\uffff"
                        "\ud800-\udfff]")
 _NAMES = {"\x00": "NUL", "\r": "carriage return", "\x1b": "ESC", "\x7f": "DEL", "\u2028": "line separator",
           "\u2029": "paragraph separator", "\ufeff": "byte-order mark"}
-_MAX_DEPTH = 64  # attribute values are JSON: nested at most as deep as any JSON input (grids.limits.MAX_JSON_DEPTH)
 
 
 def _name(ch: str) -> str:

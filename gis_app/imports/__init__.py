@@ -6,6 +6,8 @@ leaves one line in the import log.
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 from grids.validation import check_geometries
 
 from ..errors import ValidationFailed
@@ -37,7 +39,7 @@ def import_file(engine, settings: dict, layer: str, path, *, crs=None, encoding=
     def run():
         if layer == "people":
             rows = read_table_or_refuse(path, encoding)
-            screen_rows(rows, settings)
+            screen_rows(rows, settings, file=Path(path).name)
             return import_people_rows(engine, rows, dry_run, by, on_write)
         if layer == "regions" and codes:
             return import_region_codes(engine, path, encoding, dry_run, by, on_write)

@@ -27,6 +27,8 @@ def read_file_features(path, crs, encoding, make_valid, settings) -> Features:
     if not path.is_file():
         raise ValidationFailed(f"file not found: {path}")
     props, geoms, declared, notes, parse_problems = _read_raw(path, encoding, settings)
+    if not props:  # an empty layer would land as nothing yet move the register's version
+        raise ValidationFailed(f"{path.name} holds no features: nothing to import")
     source_crs = _source_crs(crs, declared, notes)
     codes = [p.get("code") for p in props]
     converted, screened = screen_source(geoms, codes, source_crs, settings)

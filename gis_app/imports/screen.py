@@ -17,8 +17,10 @@ from ..errors import ValidationFailed
 __all__ = ["screen_source", "screen_lonlat", "screen_rows"]
 
 
-def screen_rows(rows, settings) -> None:
-    """Refuse a table (people) with more rows than the features limit."""
+def screen_rows(rows, settings, *, file=None) -> None:
+    """Refuse a table (people) with more rows than the features limit, or a ``file`` with none."""
+    if file is not None and not rows:  # a header alone would replace no roles yet move the register's version
+        raise ValidationFailed(f"{file} has no rows: nothing to import")
     try:
         check_count(len(rows), InputLimits.from_settings(settings), "the table")
     except LimitExceeded as exc:
