@@ -2,17 +2,27 @@
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
-STAMP  := $(VENV)/.installed
+# Two stamps: `make demo` needs only the app's packages; `make test` adds the test extras on top,
+# so a `make demo` after `make test` installs nothing again.
+APP_STAMP  := $(VENV)/.installed-app
+TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: demo test install system-deps serve bench clean
+.PHONY: demo test install install-app system-deps serve bench clean
 
-$(STAMP): setup.cfg pyproject.toml
+$(APP_STAMP): setup.cfg pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
-	touch $(STAMP)
+	$(PY) -m pip install --quiet -e .
+	touch $(APP_STAMP)
 
-install: $(STAMP)
+$(TEST_STAMP): $(APP_STAMP)
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $(TEST_STAMP)
+
+install-app: $(APP_STAMP)
+
+# the venv with the test extras (what a developer works in)
+install: $(TEST_STAMP)
 
 # Debian packages the tests use as independent clients (GDAL's ogrinfo, QGIS). Installed only when missing.
 system-deps:
@@ -34,7 +44,7 @@ system-deps:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
 	    python3-qgis qgis-providers >/dev/null; }
 
-demo: install
+demo: install-app
 	$(PY) -m gis_app init
 	$(PY) -m gis_app demo --replace
 	$(PY) -m gis_app serve --host 127.0.0.1 --port 8000

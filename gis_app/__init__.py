@@ -8,8 +8,17 @@ from flask.json.provider import DefaultJSONProvider
 
 __all__ = ["create_app", "STATIC_FOLDER"]
 
-# Everything a browser is served lives in the checkout's top-level static/.
-STATIC_FOLDER = Path(__file__).resolve().parent.parent / "static"
+
+def _static_folder() -> Path:
+    """Everything a browser is served: the checkout's top-level static/, which a wheel ships as gis_app/static."""
+    package = Path(__file__).resolve().parent
+    checkout = package.parent
+    if (checkout / "setup.cfg").is_file() and (checkout / "static").is_dir():
+        return checkout / "static"        # a checkout or an editable install
+    return package / "static"             # an installed wheel (setup.cfg: package_dir gis_app.static = static)
+
+
+STATIC_FOLDER = _static_folder()
 
 
 class OrjsonProvider(DefaultJSONProvider):
@@ -43,6 +52,8 @@ def create_app(config: dict | None = None) -> Flask:
     from .storage.routing import init_routing
     init_routing(app)  # GET requests read SANIGRID_DATABASE_REPLICA_URL when it is set
     register_error_handlers(app)
+    from .views.i18n import init_app as init_i18n
+    init_i18n(app)  # every page's header: navigation, language switch
     app.register_blueprint(pages.bp)
     from .api import init_api
     init_api(app)

@@ -15,10 +15,10 @@ import pandas as pd
 import shapely
 from tqdm import tqdm
 
-from grids.assign import (ESTIMATE_NOTE, Bounds, building_points, draw_grids, estimate_households, match_codes,
-                          osm_levels, summary)
+from grids.assign import (ESTIMATE_NOTE, ROAD_CLASSES, Bounds, building_points, draw_grids,
+                          estimate_from_properties, is_block_road, match_codes, summary)
 from grids.assign.roster import roster_records
-from grids.assign.staff import assign_staff
+from grids.assign.staff import assign_staff, shortfall_reasons
 from grids.codes import next_sequences, spatial_order
 from grids.crs import CRSError, WGS84, metric_crs_for, to_metric, to_wgs84_geometries
 from grids.fileio import FileFormatError, write_vector
@@ -34,9 +34,6 @@ from .storage import session_scope
 
 __all__ = ["GridProposal", "assign_grids", "StaffProposal", "assign_staff_to_grids", "ROAD_CLASSES"]
 
-# OSM highway classes grid edges follow; footways, paths, cycleways and service lanes are too fine.
-ROAD_CLASSES = {"motorway", "trunk", "primary", "secondary", "tertiary", "unclassified", "residential",
-                "living_street", "motorway_link", "trunk_link", "primary_link", "secondary_link", "tertiary_link"}
 # Without a buildings file, today's grids' households are spread over points this many apart.
 _SPREAD_HOUSEHOLDS_PER_POINT = 10
 
@@ -81,9 +78,7 @@ def _households(props, field_name, metric_geoms, notes) -> np.ndarray:
     column = field_name or ("households" if any("households" in p for p in props) else None)
     if column is None:
         notes.append(ESTIMATE_NOTE)
-        levels = [osm_levels(p.get("other_tags")) for p in props]
-        levels = [lv if lv is not None else _number_or_none(p.get("building:levels")) for lv, p in zip(levels, props)]
-        return estimate_households(shapely.area(metric_geoms), levels, [p.get("building") for p in props])
+        return estimate_from_properties(shapely.area(metric_geoms), props)
     problems, out = [], np.zeros(len(props), dtype=np.int64)
     for i, p in enumerate(props):
         value = _number_or_none(p.get(column))
@@ -146,8 +141,7 @@ def _spread_grids(current_m, households, seed) -> tuple[np.ndarray, np.ndarray]:
 
 def _roads(settings, path, crs, encoding, metric):
     props, geoms, _ = read_any_geometry(path, settings, crs=crs, encoding=encoding)
-    keep = [g for p, g in zip(props, geoms) if g is not None and g.geom_type in ("LineString", "MultiLineString")
-            and ("highway" not in p or p.get("highway") in ROAD_CLASSES)]
+    keep = [g for p, g in zip(props, geoms) if is_block_road(p, g)]
     return to_metric(np.array(keep, dtype=object), metric) if keep else np.array([], dtype=object)
 
 
@@ -297,7 +291,7 @@ def write_proposal(proposal: GridProposal, path) -> None:
 
 @dataclass
 class StaffProposal:
-    """The staffing plan, its shortfalls and figures, and what the write did."""
+    """The staffing plan, its shortfalls (grid, role, needed, filled, why) and figures, and what the write did."""
 
     roles: pd.DataFrame
     shortfalls: pd.DataFrame
@@ -324,7 +318,9 @@ def assign_staff_to_grids(engine, settings, region, people_path, *, max_grids_pe
     with tqdm(total=1, desc="assign-staff: min-cost flow", unit="solve", disable=None, leave=False) as bar:
         plan = _solve_staff(grids, records, current, metric)
         bar.update(1)
-    proposal = StaffProposal(plan.roles, plan.shortfalls, plan.figures)
+    shortfalls = plan.shortfalls.assign(why=shortfall_reasons(
+        plan.shortfalls, pd.DataFrame(records, columns=["phone", "kinds", "capacity"]), plan.roles))
+    proposal = StaffProposal(plan.roles, shortfalls, plan.figures)
     if not dry_run:
         proposal.imported = _write_roles(engine, settings, records, plan.roles, list(grids["code"]), by)
     return proposal

@@ -307,8 +307,8 @@ def _render_staff_proposal(proposal, fmt) -> str:
     lines = [f"posts {f['posts']}, filled {f['filled']}, kept from today {f['kept']} of {f['kept_before']}, "
              f"people used {f['people_used']} of {f['people']}, total travel {f['distance_m_total'] / 1000:.1f} km"]
     if len(proposal.shortfalls):
-        lines.append(render_table(["网格编码", "岗位", "需", "已配"],
-                                  [[s.grid, ROLE_LABELS[s.role], s.needed, s.filled]
+        lines.append(render_table(["网格编码", "岗位", "需", "已配", "原因"],
+                                  [[s.grid, ROLE_LABELS[s.role], s.needed, s.filled, s.why]
                                    for s in proposal.shortfalls.itertuples()]))
     else:
         lines.append("no shortfall: every post is filled")

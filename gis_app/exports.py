@@ -1,17 +1,27 @@
-"""Export layers to GeoJSON, GeoPackage, Shapefile, CSV or xlsx, optionally for one district."""
+"""Export layers to GeoJSON, GeoPackage, Shapefile, CSV or xlsx, optionally for one district.
+
+:func:`export_geopackage` writes every layer of a district into one GeoPackage, with the
+viewer's styles in its ``layer_styles`` table so that QGIS opens the layers styled.
+"""
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
+from typing import Callable
 
 import pandas as pd
 
 from grids.fileio import write_table, write_vector
+from grids.fileio.formats import replace_file, short_error
+from grids.fileio.ogr import ogr_ready
 
-from .errors import ValidationFailed, checked_region_code
+from .errors import NotFound, ValidationFailed, checked_region_code
 from .storage import repository as repo
 from .storage import session_scope
 
-__all__ = ["EXPORT_LAYERS", "EXPORT_FORMATS", "export_layer", "people_rows"]
+__all__ = ["EXPORT_LAYERS", "EXPORT_FORMATS", "export_layer", "people_rows", "GPKG_LAYERS", "GpkgLayer",
+           "export_geopackage"]
 
 EXPORT_LAYERS = ("regions", "grids", "people", "roles")
 EXPORT_FORMATS = ("geojson", "gpkg", "shp", "csv", "xlsx")
@@ -74,3 +84,94 @@ def people_rows(session, *, under: str | None = None, with_idle: bool = True) ->
     if len(extra):
         rows = pd.concat([rows, extra.reindex(columns=PEOPLE_COLUMNS)], ignore_index=True)
     return rows.astype(object).where(rows.notna(), None)
+
+
+# --- one GeoPackage of every layer -----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class GpkgLayer:
+    """One layer of the district GeoPackage: how to load it and, for a map layer, its QML style."""
+
+    name: str
+    load: Callable  # (session, engine, settings, district) -> GeoDataFrame (map layer) or DataFrame (table)
+    style: Callable | None = None  # () -> QML text, stored as the layer's default style
+
+
+def _gpkg_regions(session, engine, settings, district):
+    return repo.load_regions(session, under=district)
+
+
+def _gpkg_grids(session, engine, settings, district):
+    from .register import staffing_report
+    grids = _grids_frame(repo.load_grids(session, under=district))
+    table, _ = staffing_report(engine, settings, district)
+    status = dict(zip(table["code"], table["status"]))
+    return grids.assign(status=[status.get(c) for c in grids["code"]])
+
+
+def _gpkg_people(session, engine, settings, district):
+    roles = repo.load_roles(session, under=district)
+    serving = set(roles["person"]) | set(roles["backup"].dropna())
+    people = repo.load_people(session)
+    return people[people["phone"].isin(serving)].reset_index(drop=True)
+
+
+def _gpkg_roles(session, engine, settings, district):
+    return repo.load_roles(session, under=district)[["grid", "person", "name", "role", "backup", "backup_name"]]
+
+
+def _qml(name):
+    def style():
+        from layers import qgis_styles
+        return getattr(qgis_styles, name)()
+    return style
+
+
+#: Every layer of the district GeoPackage, in order; a later layer (frontages, places,
+#: inspections, cases) is one more line here once its table exists.
+GPKG_LAYERS = (
+    GpkgLayer("regions", _gpkg_regions, _qml("region_level_qml")),
+    GpkgLayer("grids", _gpkg_grids, _qml("grid_status_qml")),
+    GpkgLayer("people", _gpkg_people),
+    GpkgLayer("roles", _gpkg_roles),
+)
+GPKG_GEOMETRY_COLUMN = "geom"
+GPKG_VERSION = "1.2"  # what GDAL 3.6 (Debian's QGIS 3.22) reads without a warning
+
+
+def export_geopackage(engine, settings, district: str, path, layers=GPKG_LAYERS) -> dict:
+    """Write every layer of ``district`` into one GeoPackage at ``path``; return rows per layer.
+
+    Map layers get their QML as the default style in ``layer_styles`` (QGIS's convention), so
+    QGIS draws them as the viewer does; people and roles are attribute tables. The file is
+    written beside ``path`` and moved in place only when complete.
+    """
+    district = checked_region_code(district)
+    if len(district) != 6:
+        raise ValidationFailed(f"give a 6-digit district code, got {district!r}")
+    with session_scope(engine) as session:
+        if repo.load_regions(session, level="district", under=district).empty:
+            raise NotFound(f"district {district} is not in the register")
+        frames = {layer.name: layer.load(session, engine, settings, district) for layer in layers}
+    styles = [(layer.name, layer.style()) for layer in layers if layer.style is not None]
+    replace_file(Path(path), lambda tmp: _write_gpkg(tmp, frames, styles))
+    return {name: len(frame) for name, frame in frames.items()}
+
+
+def _write_gpkg(path: Path, frames: dict, styles: list) -> None:
+    import geopandas as gpd
+    import pyogrio
+    now = datetime.now(timezone.utc).replace(microsecond=0)
+    style_rows = pd.DataFrame({
+        "f_table_catalog": "", "f_table_schema": "", "f_table_name": [n for n, _ in styles],
+        "f_geometry_column": GPKG_GEOMETRY_COLUMN, "styleName": [n for n, _ in styles],
+        "styleQML": [q for _, q in styles], "styleSLD": "", "useAsDefault": True,
+        "description": "sanigrid viewer style", "owner": "sanigrid", "ui": "", "update_time": pd.Timestamp(now)})
+    try:
+        for name, frame in [*frames.items(), ("layer_styles", style_rows)]:
+            spatial = isinstance(frame, gpd.GeoDataFrame)
+            pyogrio.write_dataframe(ogr_ready(frame) if spatial else frame,
+                                    path, layer=name, driver="GPKG", dataset_options={"VERSION": GPKG_VERSION},
+                                    layer_options={"GEOMETRY_NAME": GPKG_GEOMETRY_COLUMN} if spatial else None)
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, OSError) as exc:
+        raise ValidationFailed(f"cannot write the GeoPackage ({short_error(exc)})") from None

@@ -13,8 +13,8 @@ from grids.gaps import SPATIAL_KINDS
 from .gap_report import GapResult
 from .textable import render_table
 
-__all__ = ["KIND_LABELS", "LEVEL_LABELS", "summary", "gap_features", "render_text", "write_report",
-           "GAP_FORMATS"]
+__all__ = ["KIND_LABELS", "LEVEL_LABELS", "summary", "gap_features", "finding_places", "render_text",
+           "write_report", "GAP_FORMATS"]
 
 GAP_FORMATS = ("table", "json", "csv", "xlsx", "geojson")
 LEVEL_LABELS = {"district": "区县", "street": "街道", "community": "社区"}
@@ -88,6 +88,30 @@ def gap_features(result: GapResult) -> gpd.GeoDataFrame:
     frame.insert(1, "kind_label", frame["kind"].map(KIND_LABELS))
     frame["area_m2"] = frame["area_m2"].astype(float).round(2)
     return gpd.GeoDataFrame(frame, geometry="geometry", crs="EPSG:4326")
+
+
+def finding_places(result: GapResult) -> list[dict | None]:
+    """Where each finding of ``summary(result)["findings"]`` is, for the page to zoom to it.
+
+    One entry per finding, in the same order: ``bounds`` (minx, miny, maxx, maxy) and ``point``
+    (a representative point inside it, lon/lat) in EPSG:4326, or None when nothing locates it. A
+    staffing finding has no shape of its own and takes its grid's, else its region's.
+    """
+    findings = result.report.findings
+    own = gpd.GeoSeries(findings.geometry, crs=findings.crs).to_crs("EPSG:4326")
+    grids = result.grids[result.grids.geometry.notna()]
+    by_code = dict(zip(grids["code"], grids.geometry))
+    by_region = dict(zip(result.regions["code"], result.regions.geometry))
+    places = []
+    for geom, code, region in zip(own, findings["code"], findings["region"]):
+        if geom is None or geom.is_empty:
+            geom = by_code.get(code) or by_region.get(region)
+        if geom is None or geom.is_empty:
+            places.append(None)
+            continue
+        point = geom.representative_point()
+        places.append({"bounds": [round(v, 7) for v in geom.bounds], "point": [round(point.x, 7), round(point.y, 7)]})
+    return places
 
 
 def _fmt(value) -> str:

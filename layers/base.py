@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import folium
+from folium.template import Template
 
-__all__ = ["LEAFLET", "offline_map"]
+__all__ = ["LEAFLET", "NARROW_SCREEN", "ScreenLayerControl", "offline_map"]
 
 LEAFLET = "vendor/leaflet-1.9.4"
+NARROW_SCREEN = "(max-width: 640px)"   # a phone held upright: the layer control would cover the map's search
 
 
 class OfflineMap(folium.Map):
@@ -35,3 +37,38 @@ def offline_map(bounds, static_url: str = "/static", tiles: str | None = None, *
     minx, miny, maxx, maxy = bounds
     fmap.fit_bounds([[miny, minx], [maxy, maxx]])
     return fmap
+
+
+class ScreenLayerControl(folium.LayerControl):
+    """The layer control, open on a desktop and collapsed to its icon on a narrow screen.
+
+    Leaflet reads ``collapsed`` once, when the control is added, so the choice is made in the
+    browser from the screen's width (NARROW_SCREEN) rather than here.
+    """
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+            var {{ this.get_name() }}_layers = {
+                base_layers : {
+                    {%- for key, val in this.base_layers.items() %}
+                    {{ key|tojson }} : {{val}},
+                    {%- endfor %}
+                },
+                overlays :  {
+                    {%- for key, val in this.overlays.items() %}
+                    {{ key|tojson }} : {{val}},
+                    {%- endfor %}
+                },
+            };
+            let {{ this.get_name() }} = L.control.layers(
+                {{ this.get_name() }}_layers.base_layers,
+                {{ this.get_name() }}_layers.overlays,
+                Object.assign({{ this.options|tojavascript }},
+                              {collapsed: window.matchMedia({{ this.narrow|tojson }}).matches})
+            ).addTo({{this._parent.get_name()}});
+        {% endmacro %}
+    """)
+
+    def __init__(self, narrow: str = NARROW_SCREEN, **options):
+        super().__init__(collapsed=False, **options)
+        self.narrow = narrow

@@ -4,7 +4,7 @@ from __future__ import annotations
 import folium
 import geopandas as gpd
 
-__all__ = ["STYLES", "gap_layers", "region_layer"]
+__all__ = ["STYLES", "MARKER_RADIUS_PX", "gap_layers", "kind_color", "region_layer"]
 
 STYLES = {
     "hole": ("空洞", "#d7191c"),
@@ -13,8 +13,14 @@ STYLES = {
     "outside": ("超出边界", "#2c7bb6"),
     "understaffed": ("人员不齐网格", "#b35900"),
 }
+MARKER_RADIUS_PX = 7   # a hole of a few thousand m² is under a pixel at district zoom: its marker is not
 TOOLTIP_FIELDS = ["kind_label", "region", "code", "other", "area_m2", "detail"]
 TOOLTIP_ALIASES = ["问题", "区域", "网格", "另一网格", "面积(m²)", "说明"]
+
+
+def kind_color(kind: str) -> str:
+    """The colour of a finding's kind on the map; a staffing kind takes the under-staffed grids' colour."""
+    return STYLES.get(kind, STYLES["understaffed"])[1]
 
 
 def _style(color: str, fill: float):
@@ -51,5 +57,17 @@ def gap_layers(features: gpd.GeoDataFrame) -> list[folium.FeatureGroup]:
         folium.GeoJson(part[fields + ["geometry"]].to_json(na="null"),
                        style_function=_style(color, 0.15 if kind == "understaffed" else 0.5),
                        tooltip=folium.GeoJsonTooltip(fields, aliases=aliases)).add_to(group)
+        _markers(part, fields, aliases, color).add_to(group)
         layers.append(group)
     return layers
+
+
+def _markers(part: gpd.GeoDataFrame, fields: list, aliases: list, color: str) -> folium.GeoJson:
+    """A circle of MARKER_RADIUS_PX screen pixels at each finding's representative point: seen at every zoom."""
+    part = part[part.geometry.notna() & ~part.geometry.is_empty]
+    points = gpd.GeoDataFrame(part[fields].copy(), geometry=part.geometry.representative_point(), crs=part.crs)
+    look = {"color": "#fff", "weight": 2, "fill": True, "fillColor": color, "fillOpacity": 0.95,
+            "radius": MARKER_RADIUS_PX}
+    return folium.GeoJson(points.to_json(na="null"), marker=folium.CircleMarker(radius=MARKER_RADIUS_PX),
+                          style_function=lambda _f: look,
+                          tooltip=folium.GeoJsonTooltip(fields, aliases=aliases))

@@ -73,7 +73,7 @@ def test_gap_layer_loads_when_switched_on(browse):
     recorded = _viewer(browse)
     page = recorded.page
     with page.expect_response(lambda r: "/api/v1/gaps/features" in r.url) as answer:
-        page.get_by_text("覆盖缺口").click()
+        page.locator(".leaflet-control-layers").get_by_text("覆盖缺口").click()   # the header names it too
     assert answer.value.ok
 
 

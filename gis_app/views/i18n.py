@@ -1,9 +1,11 @@
 """Page texts: Chinese by default, English with ``?lang=en`` (remembered in a cookie)."""
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from flask import request
 
-__all__ = ["language", "texts", "remember_language", "LAYER_LABELS_EN"]
+__all__ = ["language", "texts", "remember_language", "init_app", "LAYER_LABELS_EN", "NAV"]
 
 TEXT = {
     "zh": {
@@ -46,6 +48,15 @@ TEXT = {
         "role_manager": "Responsible manager", "role_supervisor": "Supervisor", "role_volunteer": "Volunteer",
     },
 }
+# The header of every page (templates/base.html): (endpoint prefix, path, label) in the order shown.
+NAV = {
+    "zh": [("viewer.", "/", "地图"), ("pages.", "/register", "登记册"), ("gaps.", "/gaps", "覆盖缺口"),
+           ("api-docs", "/api/v1/docs", "API")],
+    "en": [("viewer.", "/", "Map"), ("pages.", "/register", "Register"), ("gaps.", "/gaps", "Coverage gaps"),
+           ("api-docs", "/api/v1/docs", "API")],
+}
+NAV_TEXT = {"zh": {"home": "首页", "brand": "网格化管理", "switch": "English", "other": "en", "nav": "主导航"},
+            "en": {"home": "Home", "brand": "grid management", "switch": "中文", "other": "zh", "nav": "Main"}}
 LAYER_LABELS_EN = {"districts": "Districts", "streets": "Streets", "communities": "Communities",
                    "grids": "Grids (by staffing)", "gaps": "Coverage gaps"}
 _COOKIE = "sanigrid_lang"
@@ -61,8 +72,32 @@ def texts(lang: str) -> dict:
     return TEXT[lang]
 
 
-def remember_language(response, lang: str):
-    """Keep an explicit ``?lang=`` choice for the following pages."""
-    if request.args.get("lang") in TEXT:
-        response.set_cookie(_COOKIE, lang, samesite="Lax")
+def remember_language(response, lang: str | None = None):
+    """Keep an explicit ``?lang=`` choice for the following pages (once per response)."""
+    wanted = request.args.get("lang")
+    already = any(h.startswith(_COOKIE + "=") for h in response.headers.getlist("Set-Cookie"))
+    if wanted in TEXT and not already:
+        response.set_cookie(_COOKIE, lang or wanted, samesite="Lax")
     return response
+
+
+def switch_url(lang: str) -> str:
+    """This page in the other language: the same path and query, ``lang`` replaced."""
+    args = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"]
+    return request.path + "?" + urlencode(args + [("lang", NAV_TEXT[lang]["other"])])
+
+
+def _header_context() -> dict:
+    """What base.html's header needs; a page that passes its own ``lang`` (the OGC pages) wins."""
+    return {"nav_language": language(), "nav_items": NAV, "nav_text": NAV_TEXT, "nav_switch": switch_url}
+
+
+def init_app(app) -> None:
+    """Give every template the header's texts and remember a ``?lang=`` choice on every HTML page."""
+    app.context_processor(_header_context)
+
+    @app.after_request
+    def _remember(response):
+        if response.mimetype == "text/html":
+            remember_language(response)
+        return response

@@ -2,7 +2,6 @@
 on PostGIS for QGIS and MapLibre)."""
 from __future__ import annotations
 
-import folium
 from flask import Blueprint, Response, current_app, make_response, render_template, request, url_for
 
 from sqlalchemy import func, select
@@ -63,7 +62,7 @@ def _context(version: int, regions, lang: str) -> dict:
 
 def viewer_map(engine, settings, lang: str):
     """Return (folium map, whether the register has regions or grids) with every registered layer."""
-    from layers.base import offline_map
+    from layers.base import ScreenLayerControl, offline_map
     from layers.registry import build_layers
     from layers.viewer import GridTiles, ViewerSetup
 
@@ -77,7 +76,7 @@ def viewer_map(engine, settings, lang: str):
     for layer in build_layers(_context(version, regions, lang), label):
         layer.add_to(fmap)
         grids = layer if isinstance(layer, GridTiles) else grids
-    folium.LayerControl(collapsed=False).add_to(fmap)
+    ScreenLayerControl().add_to(fmap)
     ViewerSetup(grids).add_to(fmap)
     return fmap, bool(len(regions)) or bounds != DEFAULT_BOUNDS
 

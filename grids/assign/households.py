@@ -13,7 +13,7 @@ import re
 import numpy as np
 
 __all__ = ["FLOOR_AREA_PER_HOUSEHOLD_M2", "DEFAULT_LEVELS", "RESIDENTIAL_TYPES", "estimate_households",
-           "osm_levels", "ESTIMATE_NOTE"]
+           "osm_levels", "building_levels", "estimate_from_properties", "ESTIMATE_NOTE"]
 
 FLOOR_AREA_PER_HOUSEHOLD_M2 = 100.0
 DEFAULT_LEVELS = 6
@@ -50,3 +50,20 @@ def estimate_households(area_m2, levels=None, types=None) -> np.ndarray:
             floors = HOUSE_LEVELS if kind in _LOW_RISE else DEFAULT_LEVELS
         out[i] = int(round(a * floors / FLOOR_AREA_PER_HOUSEHOLD_M2))
     return out
+
+
+def building_levels(props: dict) -> float | None:
+    """Floors of one building as a file gives them: GDAL's OSM ``other_tags``, else a ``building:levels`` field."""
+    levels = osm_levels(props.get("other_tags"))
+    if levels is not None:
+        return levels
+    try:
+        value = float(props.get("building:levels"))
+    except (TypeError, ValueError):
+        return None
+    return value if math.isfinite(value) else None
+
+
+def estimate_from_properties(area_m2, props) -> np.ndarray:
+    """The estimate for buildings read from a file (OSM or not): floors and type from their properties."""
+    return estimate_households(area_m2, [building_levels(p) for p in props], [p.get("building") for p in props])

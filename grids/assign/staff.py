@@ -34,7 +34,7 @@ from scipy.spatial import cKDTree
 from ..roles import CLEANER, ROLE_KINDS
 from ..staffing import required_cleaners
 
-__all__ = ["StaffPlan", "assign_staff", "posts_needed", "ALL_PAIRS_LIMIT"]
+__all__ = ["StaffPlan", "assign_staff", "posts_needed", "shortfall_reasons", "ALL_PAIRS_LIMIT"]
 
 ALL_PAIRS_LIMIT = 2_000_000
 DEFAULT_CANDIDATES = 8
@@ -217,3 +217,28 @@ def _shortfalls(held, grids, need) -> pd.DataFrame:
     g, k = np.nonzero(got < need)
     return pd.DataFrame({"grid": grids["code"].to_numpy(object)[g], "role": [ROLE_KINDS[i] for i in k],
                          "needed": need[g, k], "filled": got[g, k]})
+
+
+def shortfall_reasons(shortfalls: pd.DataFrame, people: pd.DataFrame, roles: pd.DataFrame) -> list:
+    """Why each unfilled post stayed unfilled, in words an analyst acts on (one per shortfall row).
+
+    ``people``: phone, kinds, capacity (the roster); ``roles``: the plan's rows (grid, person, role,
+    backup), where a cleaner's backup holds a post too.
+    """
+    held = pd.concat([roles["person"], roles["backup"].dropna()]).value_counts()
+    reasons = []
+    for kind, needed in zip(shortfalls["role"], shortfalls["needed"]):
+        able = people[[kind in kinds for kinds in people["kinds"]]]
+        spare = [p for p, cap in zip(able["phone"], able["capacity"]) if held.get(p, 0) < cap]
+        if not len(able):
+            reasons.append(f"名单中无人可任此岗 nobody on the roster takes {kind}")
+        elif len(able) < needed:
+            reasons.append(f"名单中仅 {len(able)} 人可任此岗，每人每网格限一岗 only {len(able)} on the roster take "
+                           f"{kind}, one such post per grid each")
+        elif not spare:
+            reasons.append(f"可任此岗的 {len(able)} 人均已满额 all {len(able)} people who take {kind} are at "
+                           "their capacity")
+        else:
+            reasons.append(f"有余力者距离过远，不在候选范围 the {len(spare)} with capacity left are not among "
+                           "this grid's nearest candidates")
+    return reasons
