@@ -6,11 +6,12 @@ Paths: ``sanigrid import`` of regions, grids and people (CSV, xlsx), ``sanigrid 
 Each must end with a non-zero exit and a one-paragraph ``error:`` message (HTTP: a 4xx
 problem+json), never a traceback or a 500, and the database must be as it was: every table's rows
 (the import log aside, which records each refusal on purpose) and the register version.
-scripts/ has no import script on this branch; its scripts join the sweep when they exist.
+``scripts/import_folder.py`` (a batch of files) runs as a subprocess over a folder of them.
 """
 import csv
 import math
 import os
+import shutil
 import string
 import subprocess
 import sys
@@ -20,7 +21,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 from sqlalchemy import func, select
 
-from conftest import COMMUNITY, SHARED_DATA
+from conftest import COMMUNITY, REPO, SHARED_DATA
 from gis_app.cli import cli
 from gis_app.storage import repository as repo
 from gis_app.storage import schema, session_scope
@@ -216,4 +217,24 @@ def test_hypothesis_bad_geometries_and_texts(sweep, tmp_path):
         clean_refusal(runner.invoke(cli, ["import", "grids", str(path)]))
 
     run()
+    assert snapshot() == before
+
+
+def test_scripts_import_folder_over_hostile_files(sweep, tmp_path):
+    """The batch script: every file refused with its reason in the summary, exit 1, no traceback, nothing changed."""
+    _, snapshot = sweep
+    before = snapshot()
+    folder = tmp_path / "incoming"
+    folder.mkdir()
+    bad = [p for p in CORPUS if p.parent.name in ("invalid_geometries", "invalid_structure", "bad")]
+    for k, path in enumerate(bad[::4]):
+        shutil.copy(path, folder / f"grids_{k:03d}.geojson")
+    for k, raw in enumerate(RAW[:3] + [collection(g) for g in GEOMETRIES.values()]):
+        (folder / f"regions_{k:03d}.geojson").write_bytes(raw)
+    (folder / "people_bad.csv").write_text("name,phone,grid,role\n张\x00三,13800000001,450203008001001,leader\n",
+                                            encoding="utf-8")
+    done = subprocess.run([sys.executable, str(REPO / "scripts" / "import_folder.py"), str(folder)],
+                          capture_output=True, text=True, env={**os.environ}, timeout=600)
+    assert done.returncode == 1 and "Traceback" not in done.stderr + done.stdout, done.stderr
+    assert done.stdout.count("refused") >= len(list(folder.iterdir()))
     assert snapshot() == before
