@@ -101,7 +101,7 @@ def sequence_room_reason(used_codes, community: str, count: int) -> str | None:
         return None
     return (f"community {community} cannot take {count:,} new grid(s) without a code: the code rule gives each "
             f"community at most {MAX_SEQUENCE} grids (a 3-digit sequence, 001-{MAX_SEQUENCE}), and "
-            f"{max(MAX_SEQUENCE - last, 0)} are left after the codes ever used there (retired ones included); "
+            f"{max(MAX_SEQUENCE - last, 0)} remain after the codes ever used there (retired ones included); "
             "split the community or give codes")
 
 

@@ -107,7 +107,7 @@ def test_a_thousand_new_grids_in_one_community_are_refused_naming_the_999_rule(l
     path.write_bytes(feature_collection(grid_lattice(1000)))
     before = register_state(engine)
     message = refusal(engine, loaded, "grids", path, dry_run=False)
-    assert "at most 999 grids" in message and "995 are left" in message  # the tiny city uses 001..004
+    assert "at most 999 grids" in message and "995 remain" in message  # the tiny city uses 001..004
     assert register_state(engine) == before
 
 
