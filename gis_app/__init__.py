@@ -30,8 +30,9 @@ class OrjsonProvider(DefaultJSONProvider):
                             option=orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY).decode()
 
     def loads(self, s, **kwargs):
-        import orjson
-        return orjson.loads(s)
+        """The one JSON parser of the app: orjson, at most grids.limits.MAX_JSON_DEPTH levels deep."""
+        from grids.limits import loads_json
+        return loads_json(s)
 
 
 def create_app(config: dict | None = None) -> Flask:

@@ -25,6 +25,9 @@ DEFAULTS = {
     "SANIGRID_MAX_GRIDS_PER_PERSON": 3,      # one person serving more grids is a shortfall
     "SANIGRID_SLIVER_AREA_M2": 10.0,         # an uncovered piece smaller than this is a sliver
     "SANIGRID_MAX_IMPORT_BYTES": 100 * 1024 * 1024,
+    "SANIGRID_MAX_IMPORT_FEATURES": 50_000,          # features (or table rows) per import; docs/input-limits.md
+    "SANIGRID_MAX_VERTICES_PER_GEOMETRY": 50_000,    # real grids have tens to a few thousand
+    "SANIGRID_MAX_VERTICES_PER_FILE": 5_000_000,
     "SANIGRID_PUBLIC_READS": True,           # API reads without a token; false: a viewer token at least
     "SANIGRID_API_MAX_BODY_BYTES": 1024 * 1024,  # JSON bodies of API writes (imports use the limit above)
     "SANIGRID_HOTLINE": "12345",             # the report hotline printed on every grid signboard
@@ -45,6 +48,9 @@ ENV_SETTINGS = {
     "SANIGRID_MAX_GRIDS_PER_PERSON": int,
     "SANIGRID_SLIVER_AREA_M2": float,
     "SANIGRID_MAX_IMPORT_BYTES": int,
+    "SANIGRID_MAX_IMPORT_FEATURES": int,
+    "SANIGRID_MAX_VERTICES_PER_GEOMETRY": int,
+    "SANIGRID_MAX_VERTICES_PER_FILE": int,
     "SANIGRID_PUBLIC_READS": flag,
     "SANIGRID_API_MAX_BODY_BYTES": int,
     "SANIGRID_HOTLINE": str,

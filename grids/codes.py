@@ -13,13 +13,14 @@ from .errors import DomainError
 __all__ = [
     "LEVELS", "LEVEL_BY_LENGTH", "GRID_CODE_LENGTH", "CodeError",
     "level_of", "parent_code", "check_region_code", "check_grid_code",
-    "next_sequences", "spatial_order", "one_region", "RegionChoiceError",
+    "next_sequences", "spatial_order", "one_region", "RegionChoiceError", "MAX_SEQUENCE", "sequence_room_reason",
 ]
 
 LEVELS = ("city", "district", "street", "community")
 LEVEL_BY_LENGTH = {4: "city", 6: "district", 9: "street", 12: "community"}
 LENGTH_BY_LEVEL = {v: k for k, v in LEVEL_BY_LENGTH.items()}
 GRID_CODE_LENGTH = 15
+MAX_SEQUENCE = 999  # the 3-digit sequence of a grid code: 001..999 per community
 
 
 class CodeError(DomainError):
@@ -104,9 +105,23 @@ def next_sequences(used_codes, community: str, count: int) -> list[str]:
     community = check_region_code(community)
     seqs = [int(c[12:]) for c in used_codes if str(c).startswith(community) and len(str(c)) == 15]
     start = max(seqs, default=0) + 1
-    if start + count - 1 > 999:
-        raise CodeError(f"community {community} has no free grid sequence numbers left (max 999)")
+    reason = sequence_room_reason(used_codes, community, count)
+    if reason:
+        raise CodeError(reason)
     return [f"{community}{n:03d}" for n in range(start, start + count)]
+
+
+def sequence_room_reason(used_codes, community: str, count: int) -> str | None:
+    """Why ``count`` new codes do not fit after the codes used in ``community`` (None when they fit)."""
+    seqs = [int(str(c)[12:]) for c in used_codes if str(c).startswith(community) and len(str(c)) == 15
+            and str(c)[12:].isdigit()]
+    last = max(seqs, default=0)
+    if last + count <= MAX_SEQUENCE:
+        return None
+    return (f"community {community} cannot take {count:,} new grid(s) without a code: the code rule gives each "
+            f"community at most {MAX_SEQUENCE} grids (a 3-digit sequence, 001-{MAX_SEQUENCE}), and "
+            f"{max(MAX_SEQUENCE - last, 0)} remain after the codes ever used there (retired ones included); "
+            "split the community or give codes")
 
 
 def spatial_order(xs, ys, row_height: float) -> list[int]:

@@ -16,6 +16,7 @@ import pandas as pd
 from .codes import CodeError, check_grid_code, check_region_code, level_of
 from .photos import check_photo
 from .roles import parse_grid_type, parse_role
+from .text import control_character_reason, text_reasons
 
 __all__ = ["MAX_TEXT", "region_record", "grid_record", "person_role_record", "person_role_records", "GRID_FIELDS",
            "REGION_FIELDS", "PERSON_FIELDS"]
@@ -43,6 +44,9 @@ def _text(props, key, errors, required=True):
     text = str(value).strip()
     if len(text) > MAX_TEXT:
         errors.append(f"{key} is longer than {MAX_TEXT} characters")
+    reason = control_character_reason(text, key)
+    if reason:
+        errors.append(reason)
     return text
 
 
@@ -79,12 +83,13 @@ def _coordinate(props, key, limit, errors):
     return number
 
 
-def _attrs(props, known) -> dict:
+def _attrs(props, known, errors) -> dict:
     out = {}
     for key, value in props.items():
         if key in known or key in _DERIVED or _blank(value):
             continue
         out[str(key)] = value.item() if hasattr(value, "item") else value
+    errors += text_reasons(out, "attributes")
     return out
 
 
@@ -93,7 +98,7 @@ def region_record(props: dict) -> tuple[dict, list[str]]:
     errors = []
     code = _text(props, "code", errors)
     name = _text(props, "name", errors)
-    record = {"code": code, "name": name, "attrs": _attrs(props, REGION_FIELDS)}
+    record = {"code": code, "name": name, "attrs": _attrs(props, REGION_FIELDS, errors)}
     if code is not None:
         try:
             record["code"] = check_region_code(code)
@@ -114,7 +119,7 @@ def grid_record(props: dict) -> tuple[dict, list[str]]:
         "code": code, "community": community, "name": _text(props, "name", errors),
         "households": _count(props, "households", errors), "population": _count(props, "population", errors),
         "sign_lon": _coordinate(props, "sign_lon", 180, errors), "sign_lat": _coordinate(props, "sign_lat", 90, errors),
-        "attrs": _attrs(props, GRID_FIELDS),
+        "attrs": _attrs(props, GRID_FIELDS, errors),
     }
     try:
         record["type"] = parse_grid_type(props.get("type"))

@@ -36,3 +36,19 @@ def test_operation_conforms_to_the_openapi_document(loaded, token, method, path,
         case.call_and_validate(headers=admin, checks=CHECKS)
 
     run()
+
+
+def test_stateful_links_conform(loaded, token):
+    """Follow the document's links (POST grids -> GET/PATCH/PUT/DELETE grids/{code}, people likewise)."""
+    schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", loaded)
+    admin = token("admin")
+
+    class Links(schema.as_state_machine()):
+        def get_call_kwargs(self, case):
+            return {"headers": admin}
+
+        def validate_response(self, response, case, additional_checks=None, **kwargs):
+            case.validate_response(response, checks=CHECKS, transport_kwargs=kwargs or None)
+
+    Links.run(settings=settings(max_examples=EXAMPLES * 3, stateful_step_count=5, deadline=None, derandomize=True,
+                                database=None, suppress_health_check=list(HealthCheck)))

@@ -33,7 +33,7 @@ def test_next_sequences_never_reuse_retired_codes():
 
 
 def test_next_sequences_run_out_at_999():
-    with pytest.raises(CodeError, match="no free"):
+    with pytest.raises(CodeError, match="at most 999 grids"):
         next_sequences(["450203008001998"], "450203008001", 2)
 
 

@@ -25,3 +25,15 @@ def test_ogc_operation_conforms_to_its_definition(loaded, path, mode):
         case.call_and_validate(checks=CHECKS)
 
     run()
+
+
+def test_ogc_stateful_links_conform(loaded):
+    """Follow the definition's links: a collection -> its items -> the first item -> its collection."""
+    schema = schemathesis.openapi.from_wsgi("/ogc/api", loaded)
+
+    class Links(schema.as_state_machine()):
+        def validate_response(self, response, case, additional_checks=None, **kwargs):
+            case.validate_response(response, checks=CHECKS, transport_kwargs=kwargs or None)
+
+    Links.run(settings=settings(max_examples=15, stateful_step_count=4, deadline=None, derandomize=True,
+                                database=None, suppress_health_check=list(HealthCheck)))

@@ -80,7 +80,8 @@ def init_api(app: Flask) -> Api:
     """Register the API blueprints and the OpenAPI document on ``app``."""
     from . import admin, gaps, grids, people, regions, search, transfer, where
     _config(app)
-    api = SanigridApi(app)
+    from .links import LinksPlugin
+    api = SanigridApi(app, spec_kwargs={"extra_plugins": [LinksPlugin()]})
     app.before_request(_before_request)
     for module in (regions, grids, people, where, gaps, transfer, admin, search):
         api.register_blueprint(module.blp, url_prefix=f"{PREFIX}{module.PREFIX}")

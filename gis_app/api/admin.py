@@ -1,7 +1,7 @@
 """/api/v1/audit: the audit log of every write, for admins."""
 from __future__ import annotations
 
-from flask_smorest import Blueprint
+from .body import Blueprint
 
 from ..audit import read_audit
 from . import engine, principal

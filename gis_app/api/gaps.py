@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask import Response, current_app
-from flask_smorest import Blueprint
+from .body import Blueprint
 
 from grids.codes import one_region
 

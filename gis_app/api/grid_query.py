@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import math
 
 import orjson
 import shapely
@@ -33,7 +34,15 @@ _COLUMNS = (Grid.code, Grid.name, Grid.community, Grid.type, Grid.households, Gr
 
 
 def _bbox(text: str) -> tuple[float, ...]:
-    box = tuple(float(v) for v in text.split(","))
+    """Four finite lon/lat numbers, lower corner first; anything else is a 422 naming the value."""
+    try:
+        box = tuple(float(v) for v in text.split(","))
+    except ValueError:
+        box = ()
+    if len(box) != 4 or not all(math.isfinite(v) for v in box):
+        raise ValidationFailed(f"bbox {text!r}: four finite numbers expected (minlon,minlat,maxlon,maxlat)")
+    if not (-180 <= box[0] <= 180 and -180 <= box[2] <= 180 and -90 <= box[1] <= 90 and -90 <= box[3] <= 90):
+        raise ValidationFailed(f"bbox {text!r}: longitudes must lie within -180..180 and latitudes within -90..90")
     if not (box[0] <= box[2] and box[1] <= box[3]):
         raise ValidationFailed(f"bbox {text!r}: min must not exceed max (minlon,minlat,maxlon,maxlat)")
     return box

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask import Response, current_app, request
-from flask_smorest import Blueprint
+from .body import Blueprint
 
 from . import engine, principal
 from . import grid_edits as edits
@@ -44,7 +44,7 @@ def _matches(etag: str) -> bool:
 
 @blp.route("", methods=["POST"])
 @blp.arguments(GridFeatureIn)
-@blp.response(201, FeatureSchema, content_type=GEO)
+@blp.response(201, FeatureSchema, content_type=GEO, headers={"ETag": {"schema": {"type": "string"}}})
 @blp.doc(security=[{"bearer": []}])
 def create_grid(feature):
     """Create a grid; without a code it gets the next free code of its community."""
@@ -65,7 +65,7 @@ def get_grid(code):
 
 @blp.route("/<string(length=15):code>", methods=["PUT"])
 @blp.arguments(GridFeatureIn)
-@blp.response(200, FeatureSchema, content_type=GEO)
+@blp.response(200, FeatureSchema, content_type=GEO, headers={"ETag": {"schema": {"type": "string"}}})
 @blp.doc(parameters=[IF_MATCH], security=[{"bearer": []}])
 def replace_grid(feature, code):
     """Replace a grid whole (If-Match required)."""
@@ -76,7 +76,7 @@ def replace_grid(feature, code):
 
 @blp.route("/<string(length=15):code>", methods=["PATCH"])
 @blp.arguments(GridPatchIn)
-@blp.response(200, FeatureSchema, content_type=GEO)
+@blp.response(200, FeatureSchema, content_type=GEO, headers={"ETag": {"schema": {"type": "string"}}})
 @blp.doc(parameters=[IF_MATCH], security=[{"bearer": []}])
 def patch_grid(patch, code):
     """Change some properties and/or the geometry of a grid (If-Match required)."""

@@ -2,14 +2,15 @@
 from __future__ import annotations
 
 from flask import current_app, request
-from flask_smorest import Blueprint
+
+from .body import Blueprint
 from marshmallow import Schema, fields, validate
 
 from . import engine, principal
 from . import people_edits as edits
 from .grids import IF_MATCH
 from .respond import json_response, next_link
-from .schemas import OpenSchema, PersonIn, PersonPatchIn, RoleIn, RolesIn
+from .schemas import OpenSchema, PersonIn, PersonPatchIn, RoleIn, RolesIn, Text
 
 PREFIX = ""
 blp = Blueprint("people", __name__, description="People 人员 and grid roles (网格长, 5类人员, 保洁员AB岗)")
@@ -20,7 +21,7 @@ ROLES = "/grids/<string(length=15):code>/roles"
 
 
 class PeopleQuery(Schema):
-    after = fields.String(load_default="", validate=validate.Length(max=32))
+    after = Text(load_default="", validate=validate.Length(max=32))
     limit = fields.Integer(load_default=100, validate=validate.Range(1, 1000))
 
 

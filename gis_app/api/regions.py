@@ -1,7 +1,7 @@
 """/api/v1/regions: districts, streets and communities."""
 from __future__ import annotations
 
-from flask_smorest import Blueprint
+from .body import Blueprint
 
 from . import engine
 from .respond import geojson_response, json_response

@@ -7,11 +7,12 @@ from grids.photos import check_photo
 
 from grids.roles import ROLE_KINDS
 from grids.staffing import STATUS_LABELS
+from grids.text import control_character_reason
 
 __all__ = [
     "ProblemSchema", "FeatureSchema", "FeatureCollectionSchema", "GridListQuery", "GridFeatureIn",
     "GridPatchIn", "RegionListQuery", "LocateQuery", "UnderQuery", "PersonIn", "PersonPatchIn",
-    "RoleIn", "RolesIn", "AuditQuery", "ImportQuery", "ExportQuery", "IfMatchHeader", "OpenSchema",
+    "RoleIn", "RolesIn", "AuditQuery", "ImportQuery", "ExportQuery", "IfMatchHeader", "OpenSchema", "Text",
 ]
 
 REGION_CODE = validate.Regexp(r"^(\d{6}|\d{9}|\d{12})$", error="a region code has 6, 9 or 12 digits")
@@ -20,8 +21,19 @@ PHONE = validate.Regexp(r"^\+?[0-9][0-9\- ]{4,30}$", error="not a phone number")
 BBOX = validate.Regexp(r"^\s*-?[0-9.]+(\s*,\s*-?[0-9.]+){3}\s*$", error="bbox is minlon,minlat,maxlon,maxlat")
 
 
+class Text(fields.String):
+    """A string of printable text: control characters refused (grids.text), in queries and bodies alike."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        reason = control_character_reason(text, "the text")
+        if reason:
+            raise ValidationError(reason)
+        return text
+
+
 def _text(max_len=200, **kwargs):
-    return fields.String(validate=validate.Length(min=1, max=max_len), **kwargs)
+    return Text(validate=validate.Length(min=1, max=max_len), **kwargs)
 
 
 def _app_photo(value) -> None:
@@ -33,7 +45,7 @@ def _app_photo(value) -> None:
 
 def _photo():
     """A person's photo: only the URL of a photo the app stored (POST /people/{phone}/photo), or null."""
-    return fields.String(allow_none=True, validate=[validate.Length(max=500), _app_photo],
+    return Text(allow_none=True, validate=[validate.Length(max=500), _app_photo],
                          metadata={"description": "/photos/<32 hex>.jpg from POST /people/{phone}/photo, or null"})
 
 
@@ -68,14 +80,14 @@ class FeatureCollectionSchema(OpenSchema):
 
 
 class GridListQuery(Schema):
-    bbox = fields.String(validate=[validate.Length(max=120), BBOX])
-    district = fields.String(validate=validate.Regexp(r"^\d{6}$", error="a district code has 6 digits"))
-    street = fields.String(validate=validate.Regexp(r"^\d{9}$", error="a street code has 9 digits"))
-    community = fields.String(validate=validate.Regexp(r"^\d{12}$", error="a community code has 12 digits"))
+    bbox = Text(validate=[validate.Length(max=120), BBOX])
+    district = Text(validate=validate.Regexp(r"^\d{6}$", error="a district code has 6 digits"))
+    street = Text(validate=validate.Regexp(r"^\d{9}$", error="a street code has 9 digits"))
+    community = Text(validate=validate.Regexp(r"^\d{12}$", error="a community code has 12 digits"))
     type = _text(32)
-    status = fields.String(validate=validate.OneOf(list(STATUS_LABELS)))
+    status = Text(validate=validate.OneOf(list(STATUS_LABELS)))
     limit = fields.Integer(load_default=1000, validate=validate.Range(1, 5000))
-    cursor = fields.String(validate=GRID_CODE, metadata={"description": "the last code of the previous page"})
+    cursor = Text(validate=GRID_CODE, metadata={"description": "the last code of the previous page"})
     simplify = fields.Float(validate=validate.Range(0, 1000), metadata={"description": "tolerance in metres"})
 
 
@@ -85,9 +97,9 @@ class GridProperties(Schema):
     class Meta:
         unknown = INCLUDE
 
-    code = fields.String(validate=GRID_CODE)
+    code = Text(validate=GRID_CODE)
     name = _text(200, required=True)
-    community = fields.String(validate=validate.Regexp(r"^\d{12}$", error="a community code has 12 digits"))
+    community = Text(validate=validate.Regexp(r"^\d{12}$", error="a community code has 12 digits"))
     households = fields.Integer(validate=validate.Range(0, 10_000_000))
     population = fields.Integer(validate=validate.Range(0, 10_000_000))
     type = _text(32)
@@ -100,8 +112,8 @@ class GridPatchProperties(GridProperties):
 
 
 class GridFeatureIn(Schema):
-    type = fields.String(required=True, validate=validate.Equal("Feature"))
-    id = fields.String(validate=validate.Length(max=15))
+    type = Text(required=True, validate=validate.Equal("Feature"))
+    id = Text(validate=validate.Length(max=15))
     bbox = fields.List(fields.Float(), validate=validate.Length(equal=4))
     properties = fields.Nested(GridProperties, required=True)
     geometry = fields.Dict(required=True)
@@ -113,24 +125,24 @@ class GridPatchIn(Schema):
 
 
 class RegionListQuery(Schema):
-    level = fields.String(validate=validate.OneOf(["district", "street", "community"]))
-    parent = fields.String(validate=REGION_CODE)
+    level = Text(validate=validate.OneOf(["district", "street", "community"]))
+    parent = Text(validate=REGION_CODE)
 
 
 class LocateQuery(Schema):
     lon = fields.Float(required=True, validate=validate.Range(-1e8, 1e8))
     lat = fields.Float(required=True, validate=validate.Range(-1e8, 1e8))
-    crs = fields.String(validate=validate.Length(max=40), metadata={"description": "gcj02, bd09 or EPSG:n"})
+    crs = Text(validate=validate.Length(max=40), metadata={"description": "gcj02, bd09 or EPSG:n"})
 
 
 class UnderQuery(Schema):
-    district = fields.String(validate=validate.Regexp(r"^\d{6}$", error="a district code has 6 digits"))
-    street = fields.String(validate=validate.Regexp(r"^\d{9}$", error="a street code has 9 digits"))
-    community = fields.String(validate=validate.Regexp(r"^\d{12}$", error="a community code has 12 digits"))
+    district = Text(validate=validate.Regexp(r"^\d{6}$", error="a district code has 6 digits"))
+    street = Text(validate=validate.Regexp(r"^\d{9}$", error="a street code has 9 digits"))
+    community = Text(validate=validate.Regexp(r"^\d{12}$", error="a community code has 12 digits"))
 
 
 class PersonIn(Schema):
-    phone = fields.String(required=True, validate=[validate.Length(max=32), PHONE])
+    phone = Text(required=True, validate=[validate.Length(max=32), PHONE])
     name = _text(100, required=True)
     photo = _photo()
 
@@ -141,10 +153,10 @@ class PersonPatchIn(Schema):
 
 
 class RoleIn(Schema):
-    phone = fields.String(required=True, validate=[validate.Length(max=32), PHONE])
+    phone = Text(required=True, validate=[validate.Length(max=32), PHONE])
     name = _text(100, metadata={"description": "needed when the person is new"})
-    role = fields.String(required=True, validate=validate.OneOf(list(ROLE_KINDS)))
-    backup = fields.String(allow_none=True, validate=[validate.Length(max=32), PHONE],
+    role = Text(required=True, validate=validate.OneOf(list(ROLE_KINDS)))
+    backup = Text(allow_none=True, validate=[validate.Length(max=32), PHONE],
                            metadata={"description": "a cleaner's B post (phone)"})
 
 
@@ -153,7 +165,7 @@ class RolesIn(Schema):
 
 
 class AuditQuery(Schema):
-    target = fields.String(validate=validate.Length(max=100))
+    target = Text(validate=validate.Length(max=100))
     after = fields.Integer(load_default=0, validate=validate.Range(0, 2**53))
     limit = fields.Integer(load_default=100, validate=validate.Range(1, 1000))
 
@@ -161,15 +173,15 @@ class AuditQuery(Schema):
 class ImportQuery(Schema):
     dry_run = fields.Boolean(load_default=False)
     make_valid = fields.Boolean(load_default=False, metadata={"description": "repair invalid geometries"})
-    crs = fields.String(validate=validate.Length(max=40))
-    encoding = fields.String(validate=validate.Length(max=20))
+    crs = Text(validate=validate.Length(max=40))
+    encoding = Text(validate=validate.Length(max=20))
 
 
 class ExportQuery(Schema):
-    format = fields.String(load_default="geojson", validate=validate.OneOf(["geojson", "gpkg", "shp", "csv", "xlsx"]))
-    district = fields.String(validate=REGION_CODE)
+    format = Text(load_default="geojson", validate=validate.OneOf(["geojson", "gpkg", "shp", "csv", "xlsx"]))
+    district = Text(validate=REGION_CODE)
 
 
 class IfMatchHeader(Schema):
-    if_match = fields.String(data_key="If-Match", validate=validate.Length(max=100),
+    if_match = Text(data_key="If-Match", validate=validate.Length(max=100),
                              metadata={"description": "the ETag of the version being changed"})

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import shapely
-from flask_smorest import Blueprint
+from .body import Blueprint
 from marshmallow import Schema, fields, validate
 from sqlalchemy import or_, select
 
@@ -11,7 +11,7 @@ from ..storage import session_scope
 from ..storage.schema import Grid, Person, Role
 from . import engine
 from .respond import json_response
-from .schemas import OpenSchema
+from .schemas import OpenSchema, Text
 
 __all__ = ["blp", "search_grids"]
 
@@ -20,7 +20,7 @@ blp = Blueprint("search", __name__, description="Search grids by code, name or p
 
 
 class SearchQuery(Schema):
-    q = fields.String(required=True, validate=validate.Length(min=1, max=50))
+    q = Text(required=True, validate=validate.Length(min=1, max=50))
     limit = fields.Integer(load_default=20, validate=validate.Range(1, 100))
 
 

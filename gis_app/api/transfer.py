@@ -4,7 +4,7 @@ from __future__ import annotations
 import io
 
 from flask import current_app, request, send_file
-from flask_smorest import Blueprint
+from .body import Blueprint
 
 from . import engine, principal
 from .respond import json_response

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask import current_app
-from flask_smorest import Blueprint
+from .body import Blueprint
 
 from ..access import read_scope
 from ..errors import NotFound

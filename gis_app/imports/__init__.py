@@ -18,6 +18,7 @@ from .common import Features, ImportReport
 from .grids import import_grids
 from .people import import_people_rows
 from .reading import read_features, read_file_features, read_table_or_refuse, snap_to_register_grid
+from .screen import screen_lonlat, screen_rows, screen_source
 from .regions import import_region_codes, import_regions
 
 __all__ = ["LAYERS", "ImportReport", "import_file", "import_frames", "read_features"]
@@ -38,7 +39,9 @@ def import_file(engine, settings: dict, layer: str, path, *, crs=None, encoding=
 
     def run():
         if layer == "people":
-            return import_people_rows(engine, read_table_or_refuse(path, encoding), dry_run, by, on_write,
+            rows = read_table_or_refuse(path, encoding)
+            screen_rows(rows, settings, file=Path(path).name)
+            return import_people_rows(engine, rows, dry_run, by, on_write,
                                       photo_dir=Path(path).parent, instance=settings["SANIGRID_INSTANCE"])
         if layer == "regions" and codes:
             return import_region_codes(engine, path, encoding, dry_run, by, on_write)
@@ -79,10 +82,14 @@ def import_frames(engine, settings: dict, layer: str, frame, *, by="cli", dry_ru
     """
     def run():
         if layer == "people":
+            screen_rows(frame, settings)
             return import_people_rows(engine, frame, dry_run, by, on_write)
         props = frame.drop(columns=frame.geometry.name).to_dict("records")
         codes = [p.get("code") for p in props]
-        geoms, problems, notes = check_geometries(list(frame.geometry.array), codes)
+        screened, refused = screen_source(list(frame.geometry.array), codes, "EPSG:4326", settings)
+        screened, outside = screen_lonlat(screened, codes, settings)
+        geoms, problems, notes = check_geometries(list(screened), codes)
+        problems = refused + outside + [p for p in problems if p.index not in {q.index for q in refused + outside}]
         feats = Features(props, snap_to_register_grid(geoms, codes, problems), notes, problems)
         if layer == "grids":
             return import_grids(engine, settings, feats, dry_run, by, on_write, retire=retire)

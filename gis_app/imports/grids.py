@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import shapely
 
-from grids.codes import next_sequences, spatial_order
+from grids.codes import next_sequences, sequence_room_reason, spatial_order
 from grids.crs import CRSError, to_metric
 from grids.records import grid_record
 from grids.topology import check_inside_communities, check_overlaps
@@ -44,6 +44,9 @@ def import_grids(engine, settings, feats: Features, dry_run, by, on_write=None, 
     with session_scope(engine) as session:
         context = _grid_context(session, communities, [r["code"] for r in records if r.get("code")],
                                 {r.get("code") for r in records} | set(retire))
+    room = _sequence_room(records, context["used"])
+    if room:  # the code rule's limit: refused at once, before the geometry checks
+        refuse_if(feats.problems + room, feats.notes, "grids")
     bad = {p.index for p in feats.problems}
     metric = metric_crs_or_refuse(settings, [r["geometry"] for r in records if r["geometry"] is not None and r["index"] not in bad],
                      feats.problems, feats.notes)
@@ -121,6 +124,17 @@ def _check_grids_against_register(records, context, projected, metric, settings)
     problems += _remap(ok, check_overlaps(codes, geoms, context["siblings"]["code"].tolist(), projected["siblings"],
                                           metric, settings["SANIGRID_OVERLAP_TOLERANCE_M2"]))
     return problems
+
+
+def _sequence_room(records, used: dict) -> list:
+    """Refuse, before any geometry work, more code-less grids than a community's 999 sequences allow."""
+    counts = {}
+    for rec in records:
+        if not rec.get("code") and rec.get("community"):
+            counts[rec["community"]] = counts.get(rec["community"], 0) + 1
+    taken = [r["code"] for r in records if r.get("code")]
+    reasons = {c: sequence_room_reason(used.get(c, []) + taken, c, n) for c, n in counts.items()}
+    return [Problem(None, None, reason) for reason in reasons.values() if reason]
 
 
 def _remap(subset, problems) -> list:

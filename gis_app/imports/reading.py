@@ -13,6 +13,7 @@ from grids.validation import Problem, check_geometries, check_lonlat_range
 
 from ..errors import ValidationFailed
 from .common import Features, refuse_if
+from .screen import screen_lonlat, screen_source
 
 __all__ = ["GEOJSON_SUFFIXES", "PRECISION_DEG", "read_file_features", "read_features", "snap_to_register_grid",
            "read_table_or_refuse", "read_any_geometry"]
@@ -26,12 +27,13 @@ def read_file_features(path, crs, encoding, make_valid, settings) -> Features:
     if not path.is_file():
         raise ValidationFailed(f"file not found: {path}")
     props, geoms, declared, notes, parse_problems = _read_raw(path, encoding, settings)
+    if not props:  # an empty layer would land as nothing yet move the register's version
+        raise ValidationFailed(f"{path.name} holds no features: nothing to import")
     source_crs = _source_crs(crs, declared, notes)
-    present = np.array([g is not None for g in geoms], dtype=bool)
-    converted = np.array(geoms, dtype=object)
-    if present.any():
-        converted[present] = to_wgs84_geometries(converted[present], source_crs)
     codes = [p.get("code") for p in props]
+    converted, screened = screen_source(geoms, codes, source_crs, settings)
+    converted, outside = screen_lonlat(_to_wgs84(converted, source_crs), codes, settings)
+    parse_problems = list(parse_problems) + screened + outside
     checked, problems, more_notes = check_geometries(list(converted), codes, make_valid=make_valid)
     # A feature the parser already refused has no geometry: report the parser's reason, not "missing".
     broken = {p.index for p in parse_problems}
@@ -64,10 +66,19 @@ def read_any_geometry(path, settings: dict, *, crs=None, encoding=None):
     props, geoms, declared, notes, _ = _read_raw(path, encoding, settings)
     source_crs = _source_crs(crs, declared, notes)
     out = np.array([g if g is not None and not g.is_empty else None for g in geoms], dtype=object)
+    codes = [p.get("code") for p in props]
+    out, problems = screen_source(out, codes, source_crs, settings)
+    refuse_if(problems, notes, path.name)
+    return props, _to_wgs84(out, source_crs), notes
+
+
+def _to_wgs84(geoms, source_crs) -> np.ndarray:
+    """Transform the present geometries to EPSG:4326 (their coordinates were checked: PROJ should not fail)."""
+    out = np.array(geoms, dtype=object)
     present = np.array([g is not None for g in out], dtype=bool)
     if present.any():
-        out[present] = to_wgs84_geometries(out[present], source_crs)
-    return props, out, notes
+        out[present] = to_wgs84_geometries(out[present], source_crs)   # a PROJ failure is a CRSError (422)
+    return out
 
 
 def snap_to_register_grid(geoms, codes, problems) -> np.ndarray:

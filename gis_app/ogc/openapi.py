@@ -47,6 +47,24 @@ def _op(op_id, summary, params, media="application/json", description="the resou
                     "responses": _responses(media, description)}}
 
 
+# OpenAPI links (clients and schemathesis' stateful tests follow them): collection -> its items -> one item.
+_SAME_COLLECTION = {"collectionId": "$request.path.collectionId"}
+_LINKS = {
+    "describeCollection": {"GetFeatures": {"operationId": "getFeatures", "parameters": _SAME_COLLECTION}},
+    "getFeatures": {"GetFirstFeature": {"operationId": "getFeature", "parameters": {
+        **_SAME_COLLECTION, "featureId": "$response.body#/features/0/id"}}},
+    "getFeature": {"DescribeCollection": {"operationId": "describeCollection", "parameters": _SAME_COLLECTION}},
+}
+
+
+def _linked(paths: dict) -> dict:
+    for item in paths.values():
+        op = item["get"]
+        if op["operationId"] in _LINKS:
+            op["responses"]["200"]["links"] = _LINKS[op["operationId"]]
+    return paths
+
+
 def openapi_document() -> dict:
     geo = "application/geo+json"
     ids = [c.id for c in all_collections()]
@@ -55,7 +73,7 @@ def openapi_document() -> dict:
         "openapi": "3.0.3",
         "info": {"title": "sanigrid OGC API – Features", "version": "1.0"},
         "servers": [{"url": url_for("ogc.landing_page", _external=True).rstrip("/")}],
-        "paths": {
+        "paths": _linked({
             "/": _op("getLandingPage", "landing page", [_F, _LANG]),
             "/api": _op("getApiDefinition", "this definition (JSON, or HTML with f=html)", [_F, _LANG],
                         "application/vnd.oai.openapi+json;version=3.0"),
@@ -68,5 +86,5 @@ def openapi_document() -> dict:
                 "getFeature", "one feature",
                 [collection_id, _param("featureId", "path", {"type": "string"}, "feature id", required=True), _CRS, _F, _LANG],
                 geo, "one feature"),
-        },
+        }),
     }

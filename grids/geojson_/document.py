@@ -10,6 +10,7 @@ from pathlib import Path
 
 import orjson
 
+from ..limits import MAX_JSON_DEPTH
 from .model import GeoJSONError, ParsedFeatures
 from .structure import Reader
 
@@ -26,7 +27,7 @@ _MAGIC = ((b"SQLite format 3\x00", "an SQLite database (a GeoPackage?)"),
 _NOT_UTF8_HINT = "try converting the file to UTF-8, or use a GeoPackage/Shapefile with --encoding"
 
 
-def read_geojson_file(path, *, max_bytes: int = 100 * 1024 * 1024, max_depth: int = 64) -> ParsedFeatures:
+def read_geojson_file(path, *, max_bytes: int = 100 * 1024 * 1024, max_depth: int = MAX_JSON_DEPTH) -> ParsedFeatures:
     """Read a GeoJSON file, refusing an oversized or non-JSON file before reading it whole.
 
     A refusal's message starts with the file's name (an import of a folder says which file).
@@ -84,7 +85,7 @@ def _sniff(head: bytes, *, continued: bool = False) -> None:
     raise GeoJSONError(f"not a GeoJSON document: it starts with {start!r}{looks}; a GeoJSON document starts with '{{'")
 
 
-def parse_geojson_bytes(data: bytes, *, max_depth: int = 64) -> ParsedFeatures:
+def parse_geojson_bytes(data: bytes, *, max_depth: int = MAX_JSON_DEPTH) -> ParsedFeatures:
     """Parse and check a GeoJSON document: a FeatureCollection, a single Feature or a bare geometry."""
     _sniff(bytes(data[:_SNIFF_BYTES]))
     skip = len(_BOM) if data[:3] == _BOM else 0

@@ -7,6 +7,7 @@ from collections import defaultdict
 import orjson
 import shapely
 
+from ..limits import too_deep as _too_deep
 from ..validation import Problem, summarise_notes
 from .coordinates import build_ragged, check_coordinates
 from .model import GEOMETRY_DEPTH, GEOMETRY_TYPES, GeoJSONError, ParsedFeatures, kind_of
@@ -33,20 +34,6 @@ def _type_reason(obj: dict, expected: str) -> str:
     if proper and proper != value:
         return f"has type {value!r}, which must be written {proper!r} (GeoJSON types are case-sensitive)"
     return f"has type {value!r}, which is not {expected}"
-
-
-def _too_deep(value, room: int) -> bool:
-    """True when ``value`` nests more than ``room`` levels; iterative, so no Python recursion limit."""
-    stack = [(value, 1)]
-    while stack:
-        item, level = stack.pop()
-        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
-        if children is None:
-            continue
-        if level > room:
-            return True
-        stack.extend((child, level + 1) for child in children if isinstance(child, (dict, list)))
-    return False
 
 
 def _bbox_reason(value) -> str | None:
