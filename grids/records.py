@@ -16,7 +16,7 @@ import pandas as pd
 from .codes import CodeError, check_grid_code, check_region_code, level_of
 from .photos import check_photo
 from .roles import parse_grid_type, parse_role
-from .text import control_character_reason, text_reasons
+from .text import FORBIDDEN, control_character_reason, text_reasons
 
 __all__ = ["MAX_TEXT", "region_record", "grid_record", "person_role_record", "person_role_records", "GRID_FIELDS",
            "REGION_FIELDS", "PERSON_FIELDS"]
@@ -200,6 +200,9 @@ def _texts(values: np.ndarray, key: str, required: bool, errors: dict) -> np.nda
         errors.setdefault(int(i), []).append(f"{key} is missing")
     for i in too_long.tolist():
         errors.setdefault(i, []).append(f"{key} is longer than {MAX_TEXT} characters")
+    controlled = np.flatnonzero(~blank & text.str.contains(FORBIDDEN, na=False).to_numpy())
+    for i in controlled.tolist():   # one regex pass over the column; the reason only for the culprits
+        errors.setdefault(i, []).append(control_character_reason(text.iat[i], key))
     out = text.to_numpy(dtype=object, copy=True)
     out[blank] = None
     return out

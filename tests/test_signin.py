@@ -88,10 +88,23 @@ def test_ogc_html_pages_redirect_and_json_answers_401(private):
     assert client.get("/ogc/collections?f=json").status_code == 401
 
 
+def _stored_photo(app, name):
+    """Store a real photo through the upload path, under the name the URL table uses."""
+    import io
+    from PIL import Image
+    from gis_app.storage.photos import photo_folder, store_photo
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), "red").save(buffer, "JPEG")
+    url = store_photo(app.config["SANIGRID_INSTANCE"], buffer.getvalue())
+    folder = photo_folder(app.config["SANIGRID_INSTANCE"])
+    (folder / url.rsplit("/", 1)[1]).rename(folder / name)
+
+
 def test_signed_in_by_password_every_read_answers(private, user, token):
     client = private.test_client()
     client.put(f"/api/v1/grids/{G1}/roles", json={"roles": [{"phone": ARGS["phone"], "name": "张三", "role": "leader"}]},
                headers={**token(), "If-Match": "*"})
+    _stored_photo(private, ARGS["name"])
     assert sign_in(client, user("admin")).status_code == 303
     for rule, method, url in _urls(private):
         if method == "GET" and rule.endpoint not in OPEN:
