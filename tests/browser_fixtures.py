@@ -180,3 +180,13 @@ def screen_point(page, lon: float, lat: float) -> tuple[float, float]:
         const box = sanigrid.map.getContainer().getBoundingClientRect();
         return [box.left + p.x, box.top + p.y];
     }""", [lon, lat])
+
+
+def move_edge_west_and_save(page, east_lon: float) -> None:
+    """In the viewer's open reshape, pull every vertex east of ``east_lon`` back to it, save, wait for 已保存."""
+    page.evaluate("""(east) => { const layer = sanigrid.editor._layer;
+        const ring = layer.getLatLngs()[0].map(p => L.latLng(p.lat, Math.min(p.lng, east)));
+        layer.setLatLngs([ring]); }""", east_lon)
+    page.click("#sg-save")
+    page.wait_for_function("() => !document.querySelector('#sg-save')")
+    assert "已保存" in page.inner_text("#sg-messages"), page.inner_text("#sg-messages")

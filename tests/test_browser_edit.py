@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import shapely
 
-from browser_fixtures import browse, chromium, live, screen_point  # noqa: F401  (fixtures)
+from browser_fixtures import browse, chromium, live, move_edge_west_and_save, screen_point  # noqa: F401  (fixtures)
 from conftest import COMMUNITY, X0, Y0, to_lonlat
 
 IDLE = "() => window.sanigrid && sanigrid.stats.idle && sanigrid.stats.tiles > 0"
@@ -101,12 +101,7 @@ def test_reshape_meets_a_version_conflict_reloads_and_then_saves(browse, token, 
     page.wait_for_function("() => document.querySelector('#sg-messages').textContent.includes('已被他人修改')")
     recorded.screenshot("edit-conflict")
     east = to_lonlat(shapely.Point(X0 + 380, Y0)).x
-    page.evaluate("""(east) => { const layer = sanigrid.editor._layer;
-        const ring = layer.getLatLngs()[0].map(p => L.latLng(p.lat, Math.min(p.lng, east)));
-        layer.setLatLngs([ring]); }""", east)
-    page.click("#sg-save")
-    page.wait_for_function("() => !document.querySelector('#sg-save')")
-    assert "已保存" in page.inner_text("#sg-messages"), page.inner_text("#sg-messages")
+    move_edge_west_and_save(page, east)
     saved = client.get(f"/api/v1/grids/{G4}").get_json()["properties"]
     assert saved["name"] == "别人改过的名字" and saved["version"] == 3
     assert 26_500 < saved["area_m2"] < 27_500   # 180 m × 150 m, east edge moved 20 m west

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import shapely
 
-from browser_fixtures import LiveServer, RecordedPage, chromium, screen_point  # noqa: F401  (fixtures)
+from browser_fixtures import LiveServer, RecordedPage, chromium, move_edge_west_and_save, screen_point  # noqa: F401  (fixtures)
 from conftest import COMMUNITY, X0, Y0, to_lonlat
 
 G4 = f"{COMMUNITY}004"
@@ -55,12 +55,7 @@ def test_sign_in_by_form_then_reshape_a_grid_with_the_cookie_session(chromium, s
         page.click(f".sg-popup[data-grid='{G4}'] .sg-reshape")
         page.wait_for_selector("#sg-save")
         east = to_lonlat(shapely.Point(X0 + 380, Y0)).x
-        page.evaluate("""(east) => { const layer = sanigrid.editor._layer;
-            const ring = layer.getLatLngs()[0].map(p => L.latLng(p.lat, Math.min(p.lng, east)));
-            layer.setLatLngs([ring]); }""", east)
-        page.click("#sg-save")
-        page.wait_for_function("() => !document.querySelector('#sg-save')")
-        assert "已保存" in page.inner_text("#sg-messages"), page.inner_text("#sg-messages")
+        move_edge_west_and_save(page, east)
         headers = writes[-1].headers
         assert "authorization" not in headers and len(headers["x-csrf-token"]) > 20
         cookies = {c["name"]: c for c in recorded.context.cookies()}
