@@ -156,7 +156,11 @@ class _RoleArrays:
         # One integer per person (as person or backup; -1 missing) and per grid, rows of roles at any grid.
         keys, self.people = pd.factorize(np.concatenate([self.person, self.backup]))
         self.person_key, self.backup_key = keys[:len(self.person)], keys[len(self.person):]
-        self.grid_key = pd.factorize(roles["grid"].to_numpy(dtype=object))[0]
+        # a grid of the table is keyed by its position; the others (grids outside the table) after them
+        self.grid_key = self.at.astype(np.int64, copy=True)
+        if not self.held.all():
+            outside = ~self.held
+            self.grid_key[outside] = len(codes) + pd.factorize(roles["grid"].to_numpy(dtype=object)[outside])[0]
 
 
 class _Found:
