@@ -200,9 +200,6 @@ def _texts(values: np.ndarray, key: str, required: bool, errors: dict) -> np.nda
         errors.setdefault(int(i), []).append(f"{key} is missing")
     for i in too_long.tolist():
         errors.setdefault(i, []).append(f"{key} is longer than {MAX_TEXT} characters")
-    controlled = np.flatnonzero(~blank & text.str.contains(FORBIDDEN, na=False).to_numpy())
-    for i in controlled.tolist():   # one regex pass over the column; the reason only for the culprits
-        errors.setdefault(i, []).append(control_character_reason(text.iat[i], key))
     out = text.to_numpy(dtype=object, copy=True)
     out[blank] = None
     filled = np.flatnonzero(~blank)
