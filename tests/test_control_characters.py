@@ -1,11 +1,13 @@
 """Control characters are refused in every text field, by the one check of grids.text, with the field named."""
 import csv
 
+import numpy as np
 import pytest
 
 from conftest import COMMUNITY, feature_collection, tiny_grids, tiny_regions
 from gis_app.errors import ValidationFailed
 from gis_app.imports import import_file
+from grids.records import person_role_records
 from grids.text import check_text, control_character_reason
 
 REFUSED = ["\x00", "\x01", "\x1b", "\r", "\x7f", "\x85", "\x9f", "\u2028", "\u2029", "\u202e", "\u2066", "\ufeff"]
@@ -21,6 +23,21 @@ def test_the_check_refuses_and_names_the_field(ch):
 @pytest.mark.parametrize("text", ACCEPTED)
 def test_the_check_accepts_text_tab_and_newline(text):
     assert check_text(text, "name") == text
+
+
+@pytest.mark.parametrize("ch", REFUSED)
+@pytest.mark.parametrize("column", ["name", "phone", "grid", "backup"])
+def test_the_people_columns_refuse_a_control_character_inside_the_text(ch, column):
+    """The whole-column path of person_role_records (every cell text) checks each cell like the row-wise one."""
+    rows = {"name": ["张三", "李四"], "phone": ["13800000001", "13800000002"], "photo": [None, None],
+            "grid": [f"{COMMUNITY}001", f"{COMMUNITY}001"], "role": ["leader", "cleaner"],
+            "backup": [None, "13800000001"]}
+    clean = rows[column][1]
+    rows[column] = [rows[column][0], f"{clean[:1]}{ch}{clean[1:]}"]
+    _, errors = person_role_records({k: np.asarray(v, dtype=object) for k, v in rows.items()})
+    assert 0 not in errors
+    said = [r for r in errors[1] if r.startswith(f"{column} contains the control character U+{ord(ch):04X}")]
+    assert len(said) == 1, errors   # named once, by one check
 
 
 def refused(engine, app, layer, path) -> str:

@@ -267,12 +267,16 @@ def upsert_people(session: Session, people: list[dict], known: dict | None = Non
     names = [{"id": ids[p["phone"]], "name": p["name"]} for p in people if p["phone"] in ids]
     photos = [{"id": ids[p["phone"]], "photo": p["photo"]} for p in people if p["phone"] in ids and p.get("photo")]
     session.flush()
+    last = session.scalar(select(func.max(Person.id))) or 0
     if fresh:
         insert_rows(session, "people", ("phone", "name", "photo"), fresh)
     for rows in (names, photos):
         if rows:
             session.execute(update(Person), rows)  # ORM bulk UPDATE by primary key
-    return {**ids, **person_ids(session, [p[0] for p in fresh])}
+    # The new rows' ids are above every id before the insert: one range scan of the key, where
+    # looking the fresh phones up again took a dozen 5,000-value IN lists on 60,000 people.
+    added = dict(fetch_tuples(session, select(Person.phone, Person.id).where(Person.id > last))) if fresh else {}
+    return {**ids, **{phone: added[phone] for phone, _, _ in fresh}}
 
 
 def person_ids(session: Session, phones) -> dict:

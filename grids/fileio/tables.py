@@ -139,6 +139,8 @@ def _csv_numbers(column: pd.Series) -> pd.Series:
     present = column.dropna()
     if present.empty:
         return column
+    if present.iloc[0] not in ("True", "False") and not _is_number(present.iloc[:1]):
+        return column  # one cell of text makes the column text: names and roles skip the whole-column passes
     if present.isin(["True", "False"]).all():
         return column.map({"True": True, "False": False})
     if present.str.match(_LEADING_ZERO).any():
@@ -147,6 +149,15 @@ def _csv_numbers(column: pd.Series) -> pd.Series:
         return pd.to_numeric(column)
     except (ValueError, TypeError):
         return column
+
+
+def _is_number(cells: pd.Series) -> bool:
+    """Whether ``pd.to_numeric`` reads the cells (the parser the whole column goes through)."""
+    try:
+        pd.to_numeric(cells)
+    except (ValueError, TypeError):
+        return False
+    return True
 
 
 def _read_xlsx(path: Path, sheet) -> pd.DataFrame:

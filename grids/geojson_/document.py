@@ -2,14 +2,13 @@
 from __future__ import annotations
 
 import codecs
-import contextlib
-import gc
 import os
 import re
 from pathlib import Path
 
 import orjson
 
+from ..gc_pause import gc_paused
 from ..limits import MAX_JSON_DEPTH
 from .model import GeoJSONError, ParsedFeatures
 from .structure import Reader
@@ -90,24 +89,12 @@ def parse_geojson_bytes(data: bytes, *, max_depth: int = MAX_JSON_DEPTH) -> Pars
     _sniff(bytes(data[:_SNIFF_BYTES]))
     skip = len(_BOM) if data[:3] == _BOM else 0
     view = memoryview(data)[skip:]
-    with _gc_paused():
+    with gc_paused():
         try:
             doc = orjson.loads(view)
         except orjson.JSONDecodeError as exc:
             raise _json_error(exc, data, skip, max_depth) from None
         return Reader(max_depth).document(doc)
-
-
-@contextlib.contextmanager
-def _gc_paused():
-    """Pause the cyclic GC: a parsed document is ~10^6 acyclic lists, and GC passes over them triple the time."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _json_error(exc, data, skip: int, max_depth: int) -> GeoJSONError:
