@@ -180,8 +180,10 @@ def _name(client, code=GRID) -> tuple[str, str]:
 
 
 def _body(response) -> str:
-    """The response text without Folium's random element ids (32 hex digits) and OGC's timeStamp."""
+    """The response text without Folium's random element ids (32 hex digits), the per-request CSP
+    nonce and OGC's timeStamp."""
     text = re.sub(r"[0-9a-f]{32}", "", response.get_data(as_text=True))
+    text = re.sub(r'nonce="[^"]*"', "", text)
     return re.sub(r'"timeStamp": ?"[^"]*"', "", text)
 
 
