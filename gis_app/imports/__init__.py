@@ -91,7 +91,8 @@ def import_frames(engine, settings: dict, layer: str, frame, *, by="cli", dry_ru
         screened, refused = screen_source(list(frame.geometry.array), codes, "EPSG:4326", settings)
         screened, outside = screen_lonlat(screened, codes, settings)
         geoms, problems, notes = check_geometries(list(screened), codes)
-        problems = refused + outside + [p for p in problems if p.index not in {q.index for q in refused + outside}]
+        screened_out = {q.index for q in refused + outside}
+        problems = refused + outside + [p for p in problems if p.index not in screened_out]
         feats = Features(props, snap_to_register_grid(geoms, codes, problems), notes, problems)
         if layer == "grids":
             return import_grids(engine, settings, feats, dry_run, by, on_write, retire=retire)

@@ -9,7 +9,7 @@ import shapely
 from grids.crs import parse_crs, to_wgs84_geometries
 from grids.fileio import read_table, read_vector
 from grids.geojson_ import read_geojson_file
-from grids.validation import Problem, check_geometries, check_lonlat_range
+from grids.validation import Problem, check_geometries
 
 from ..errors import ValidationFailed
 from .common import Features, refuse_if
@@ -38,7 +38,6 @@ def read_file_features(path, crs, encoding, make_valid, settings) -> Features:
     # A feature the parser already refused has no geometry: report the parser's reason, not "missing".
     broken = {p.index for p in parse_problems}
     problems = list(parse_problems) + [p for p in problems if p.index not in broken]
-    problems += _out_of_lonlat_range(checked, codes)
     return Features(props, snap_to_register_grid(checked, codes, problems), notes + more_notes, problems)
 
 
@@ -98,16 +97,6 @@ def snap_to_register_grid(geoms, codes, problems) -> np.ndarray:
         problems.append(Problem(i, codes[i], "geometry collapses at 1e-7° (about 1 cm) precision"))
         out[i] = None
     return out
-
-
-def _out_of_lonlat_range(geoms, codes) -> list:
-    """A problem for each geometry reaching outside lon/lat ranges (bounds of all at once; the reason per culprit)."""
-    arr = np.empty(len(geoms), dtype=object)
-    arr[:] = list(geoms)
-    with np.errstate(invalid="ignore"):
-        minx, miny, maxx, maxy = shapely.bounds(arr).T  # NaN for None and empty: never outside
-        outside = (minx < -180) | (maxx > 180) | (miny < -90) | (maxy > 90)
-    return [Problem(i, codes[i], check_lonlat_range(arr[i])) for i in np.flatnonzero(outside).tolist()]
 
 
 def _read_raw(path: Path, encoding, settings):
