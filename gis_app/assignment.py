@@ -345,7 +345,7 @@ def _write_roles(engine, settings, records, roles, codes, by) -> ImportReport:
     empty = sorted(set(codes) - set(roles["grid"]))
 
     def clear_empty(session, report):
-        repo.replace_roles(session, empty, [], {})
+        repo.replace_roles(session, empty, [])
         if empty:
             report.notes.append(f"roles cleared on {len(empty)} grid(s) the roster could not staff")
 

@@ -62,7 +62,7 @@ def create_person(engine, principal, body: dict) -> dict:
     with session_scope(engine, write=True) as session:
         if session.scalar(select(Person.id).where(Person.phone == body["phone"])) is not None:
             raise Conflict(f"phone {body['phone']} already belongs to someone; change them with PATCH")
-        repo.upsert_people(session, [body])
+        repo.upsert_people(session, [(body["phone"], body["name"], body.get("photo"))])
         after = {"phone": body["phone"], "name": body["name"], "photo": body.get("photo")}
         audit(session, principal.actor, "create", "people", body["phone"], None, after)
     return get_person(engine, body["phone"])

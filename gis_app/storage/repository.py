@@ -10,7 +10,7 @@ import shapely
 from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session, aliased
 
-from .db import fetch_in, fetch_tuples, insert_rows
+from .db import IN_CHUNK, fetch_in, fetch_tuples, insert_rows
 from .schema import Grid, GridHistory, ImportLog, Meta, Person, Region, Role
 
 __all__ = [
@@ -257,15 +257,15 @@ def grid_history(session: Session, code: str) -> list[dict]:
             for r in rows]
 
 
-def upsert_people(session: Session, people: list[dict], known: dict | None = None) -> dict:
-    """Insert or update people by phone in bulk; returns phone → id.
+def upsert_people(session: Session, people: list[tuple], known: dict | None = None) -> dict:
+    """Insert or update people, given as (phone, name, photo) tuples, by phone in bulk; returns phone → id.
 
     ``known``: phone → id of these people already in the register, when the caller has just read it.
     """
-    ids = person_ids(session, [p["phone"] for p in people]) if known is None else known
-    fresh = [(p["phone"], p["name"], p.get("photo")) for p in people if p["phone"] not in ids]
-    names = [{"id": ids[p["phone"]], "name": p["name"]} for p in people if p["phone"] in ids]
-    photos = [{"id": ids[p["phone"]], "photo": p["photo"]} for p in people if p["phone"] in ids and p.get("photo")]
+    ids = person_ids(session, [p[0] for p in people]) if known is None else known
+    fresh = [p for p in people if p[0] not in ids]
+    names = [{"id": ids[p[0]], "name": p[1]} for p in people if p[0] in ids]
+    photos = [{"id": ids[p[0]], "photo": p[2]} for p in people if p[0] in ids and p[2]]
     session.flush()
     last = session.scalar(select(func.max(Person.id))) or 0
     if fresh:
@@ -276,21 +276,27 @@ def upsert_people(session: Session, people: list[dict], known: dict | None = Non
     # The new rows' ids are above every id before the insert: one range scan of the key, where
     # looking the fresh phones up again took a dozen 5,000-value IN lists on 60,000 people.
     added = dict(fetch_tuples(session, select(Person.phone, Person.id).where(Person.id > last))) if fresh else {}
-    return {**ids, **{phone: added[phone] for phone, _, _ in fresh}}
+    return {**ids, **added}
 
 
 def person_ids(session: Session, phones) -> dict:
-    """Return phone → id for the people already in the register."""
+    """Return phone → id for the people already in the register.
+
+    Asked about more phones than a quarter of the register holds (a people file, a first import),
+    one scan of the table answers; else IN lists of the phones.
+    """
+    phones = set(phones)
+    if len(phones) > IN_CHUNK and 4 * len(phones) > (session.scalar(select(func.count()).select_from(Person)) or 0):
+        return {phone: id_ for phone, id_ in fetch_tuples(session, select(Person.phone, Person.id)) if phone in phones}
     return dict(fetch_in(session, "SELECT phone, id FROM people WHERE phone {values}", phones))
 
 
-def replace_roles(session: Session, grids, rows: list[dict], ids: dict) -> None:
-    """Replace every role of ``grids`` by ``rows`` (grid, phone, role, backup phone), in bulk."""
+def replace_roles(session: Session, grids, rows: list[tuple]) -> None:
+    """Replace every role of ``grids`` by ``rows`` ((grid, person id, role, backup's person id) tuples), in bulk."""
     for chunk in _chunks(grids):
         session.execute(delete(Role).where(Role.grid.in_(chunk)))
-    values = [(r["grid"], ids[r["phone"]], r["role"], ids[r["backup"]] if r.get("backup") else None) for r in rows]
-    if values:
-        insert_rows(session, "roles", ("grid", "person_id", "role", "backup_id"), values)
+    if rows:
+        insert_rows(session, "roles", ("grid", "person_id", "role", "backup_id"), rows)
 
 
 def grid_counts(session: Session) -> dict:
