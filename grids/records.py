@@ -188,7 +188,7 @@ def person_role_records(table) -> tuple[dict, dict]:
 
 def _present(values: np.ndarray) -> np.ndarray:
     """Which cells hold a value (not None or NaN)."""
-    return pd.factorize(values)[0] >= 0
+    return ~pd.isna(values)
 
 
 def _texts(values: np.ndarray, key: str, required: bool, errors: dict) -> np.ndarray:

@@ -71,6 +71,9 @@ def test_staffing_report_after_people_import(loaded, engine, tmp_path):
     (f"孙强,13800000008,,450203008001099,cleaner,", "not an active grid"),
     (f"孙强,13800000008,,{G1},厨师,", "unknown role"),
     (f"孙强,not-a-phone,,{G1},cleaner,", "not a phone number"),
+    (f"王芳,13800000003,,{G1},巡查员,", "13800000003 is listed twice as patroller"),
+    (f"孙强,13800000007,,{G1},志愿者,", "phone 13800000007 belongs to 赵磊 earlier in the file, not 孙强"),
+    (f"孙强,13800000008,,{G2},志愿者,13800000001", "only a cleaner"),
 ])
 def test_bad_people_rows_are_refused_and_nothing_changes(loaded, engine, tmp_path, row, reason):
     with pytest.raises(ValidationFailed) as info:

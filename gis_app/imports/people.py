@@ -98,7 +98,7 @@ def _store_photos(people: dict, encoded: dict, instance) -> dict:
 def _people_in_file(cols: dict, problems: list) -> dict:
     """Return phone → (name, photo) of each phone's first row; a later row giving the phone another name is a problem."""
     phone, name, photo = cols["phone"], cols["name"], cols["photo"]
-    rows = np.flatnonzero((pd.factorize(phone)[0] >= 0) & (pd.factorize(name)[0] >= 0))
+    rows = np.flatnonzero(~(pd.isna(phone) | pd.isna(name)))
     codes, phones = pd.factorize(phone[rows])
     first = rows[np.unique(codes, return_index=True)[1]]   # codes number the phones in order of first row
     owner = name[first][codes]
@@ -127,7 +127,7 @@ def _check_roles(cols: dict, active: set, known_people: set) -> list:
     leader_of = dict(zip(grid[leaders][~extra].tolist(), phone[leaders][~extra].tolist()))
     problems += [Problem(int(held[j]), grid[j], f"a grid has exactly one leader (网格长); {leader_of[grid[j]]} is "
                                                 "already its leader") for j in leaders[extra].tolist()]
-    backed = np.flatnonzero(pd.factorize(backup)[0] >= 0)
+    backed = np.flatnonzero(~pd.isna(backup))
     own = backup[backed] == phone[backed]
     problems += [Problem(int(held[j]), grid[j], "a cleaner's B post must be another person") for j in backed[own].tolist()]
     unknown = backed[~own][[b not in known_people for b in backup[backed[~own]].tolist()]]

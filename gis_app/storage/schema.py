@@ -83,7 +83,7 @@ class Role(Base):
 
     __tablename__ = "roles"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    grid: Mapped[str] = mapped_column(ForeignKey("grids.code"), index=True)
+    grid: Mapped[str] = mapped_column(ForeignKey("grids.code"))  # looked up through the unique index below
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
     role: Mapped[str] = mapped_column(String(16))
     backup_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
