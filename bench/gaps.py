@@ -5,10 +5,12 @@ grids out of bounds, the roll-up and score) is timed beside the fastest bare sha
 computation of the same holes and overlaps on the same metric arrays: flag the grids
 ``coverage_invalid_edges`` marks, union (``coverage_union_all`` of the rest + ``union_all``
 of the flagged) and difference per district, and an STRtree ``intersects`` query from the
-flagged grids keeping intersection area > 0. Also printed: a plain ``union_all`` plus an
-``overlaps`` query (what one writes first), and the staffing part of the report (run with the
-others, best of the same number of runs). Ends with one JSON line holding the figures and the
-``ratio``.
+flagged grids keeping intersection area > 0. ``ratio`` is the geometric report (no roles) over
+the reference; ``ratio_with_staffing`` is the report the app runs, one ``gap_report`` call with
+the roles (every kind, staffing included, one roll-up), over the same reference. Also printed: a
+plain ``union_all`` plus an ``overlaps`` query (what one writes first), and the staffing kinds
+alone (all best of the same number of interleaved runs). Ends with one JSON line holding the
+figures and the ratios.
 
     .venv/bin/python bench/gaps.py [--grids 20000] [--seed 0] [--plant 40]
 """
@@ -102,10 +104,14 @@ def main():
             report = gap_report(regions, grids, None, GapSettings())
         with measure(f"bare shapely: holes+overlaps #{run + 1}", steps):
             ref_holes, ref_pairs = bare(districts, district_of, geoms)
+        with measure(f"project: gap report with staffing #{run + 1}", steps):
+            full = gap_report(regions, grids, roles, GapSettings())
         with measure(f"project: staffing kinds #{run + 1}", steps):
             staffed = gap_report(regions, grids, roles, GapSettings(), kinds=["staffing"])
     ours, ref = best(steps, "project: gap report"), best(steps, "bare shapely: holes+overlaps")
+    best(steps, "project: gap report with staffing")
     best(steps, "project: staffing kinds")
+    assert len(full.findings) == len(report.findings) + len(staffed.findings)
     with measure("plain union_all + overlaps", steps):
         _, plain_pairs = plain(districts, district_of, geoms)
     print(json.dumps(figures(args, grids, report, staffed, ref_holes, ref_pairs, plain_pairs, steps, ours, ref),
@@ -126,12 +132,13 @@ def figures(args, grids, report, staffed, ref_holes, ref_pairs, plain_pairs, ste
         "uncovered_m2": round(float(uncovered), 1), "bare_uncovered_m2": round(ref_uncovered, 1),
         "report_s": round(ours.seconds, 3), "bare_s": round(ref.seconds, 3),
         "plain_union_overlaps_s": round(steps["plain union_all + overlaps"].seconds, 3),
+        "report_with_staffing_s": round(steps["project: gap report with staffing"].seconds, 3),
         "staffing_kinds_s": round(steps["project: staffing kinds"].seconds, 3),
         "staffing_findings": int(len(staffed.findings)),
         "peak_rss_mib": round(max(s.peak_rss for s in steps.values()) / 2**20, 1),
         "ratio": round(ours.seconds / ref.seconds, 3),
-        "ratio_with_staffing": round((ours.seconds + steps["project: staffing kinds"].seconds) / ref.seconds, 3),
-        "targets": {"ratio_max": 1.5, "peak_rss_mib_max": 2048},
+        "ratio_with_staffing": round(steps["project: gap report with staffing"].seconds / ref.seconds, 3),
+        "targets": {"ratio_max": 1.5, "ratio_with_staffing_max": 1.5, "peak_rss_mib_max": 2048},
     }
 
 
