@@ -186,6 +186,16 @@ def test_the_english_switch_is_remembered_across_pages(browse):
     page.wait_for_load_state()
     assert page.locator("header nav").inner_text().split()[0] == "Map"
     assert page.evaluate("document.documentElement.lang") == "en"
+    assert page.inner_text("h1") == "Grid management · grid register"
     page.click("header nav a[href='/gaps']")
     page.wait_for_load_state()
     assert "Coverage gaps" in page.inner_text("header nav") and page.inner_text("header a.sg-lang") == "中文"
+    assert page.inner_text("h1") == "Full coverage, no blind spots · coverage gap report"
+    page.click(f"a[href='/gaps/{DISTRICT}']")
+    page.wait_for_function("() => window.sanigrid && sanigrid.gapMap")
+    assert page.title() == "Coverage gap report · 鱼峰区"
+    assert page.locator("#sg-findings th").first.inner_text() == "Finding"
+    assert "Hole (" in page.inner_text(".leaflet-control-layers-overlays")
+    page.click("header a.sg-lang")   # and back to Chinese
+    page.wait_for_function("() => window.sanigrid && sanigrid.gapMap")
+    assert page.locator("#sg-findings th").first.inner_text() == "问题" and page.title() == "覆盖缺口报告 · 鱼峰区"
