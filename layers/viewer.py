@@ -10,7 +10,7 @@ from branca.element import Element, MacroElement
 from folium.map import Layer
 from folium.template import Template
 
-__all__ = ["GridTiles", "RemoteGeoJson", "ViewerSetup"]
+__all__ = ["GridTiles", "RemoteGeoJson", "ViewerSetup", "viewer_map"]
 
 
 class GridTiles(Layer):
@@ -67,3 +67,20 @@ class ViewerSetup(MacroElement):
 def script_tag(src: str) -> Element:
     """Return a <script src> element for a map's header (the app's own static files only)."""
     return Element(f'<script src="{src}"></script>')
+
+
+def viewer_map(bounds, context: dict, label=None, *, static_url: str = "/static", tiles: str | None = None):
+    """Return the viewer's folium map fitted to ``bounds``: every registered layer built for ``context``
+    (see layers.catalog), named by ``label(spec)`` (default: the Chinese label), the layer control and
+    the legend, search and click-to-locate (ViewerSetup on the grid tiles)."""
+    from .base import ScreenLayerControl, offline_map
+    from .registry import build_layers
+
+    fmap = offline_map(bounds, static_url=static_url, tiles=tiles, prefer_canvas=True)
+    grids = None
+    for layer in build_layers(context, label or (lambda spec: spec.label)):
+        layer.add_to(fmap)
+        grids = layer if isinstance(layer, GridTiles) else grids
+    ScreenLayerControl().add_to(fmap)
+    ViewerSetup(grids).add_to(fmap)
+    return fmap

@@ -14,7 +14,7 @@ IDLE = "() => window.sanigrid && sanigrid.stats.idle && sanigrid.stats.tiles > 0
 G1 = f"{COMMUNITY}001"
 NAV = ["/", "/register", "/gaps", "/api/v1/docs"]
 PAGES = ["/", "/register", "/gaps", f"/gaps/{DISTRICT}", f"/grids/{G1}", "/ogc?f=html", "/ogc/collections?f=html",
-         f"/ogc/collections/regions/items/{DISTRICT}?f=html", "/gaps/450299"]
+         f"/ogc/collections/regions/items/{DISTRICT}?f=html", "/gaps/450299", "/api/v1/docs"]
 
 
 def _box(page, selector: str) -> dict:
@@ -47,6 +47,34 @@ def test_every_page_has_the_same_header_and_navigation(browse, size):
         assert page.evaluate("document.querySelector('header.sg-header').scrollWidth") <= size[0], path
         for link in header.locator("a").all():
             assert _inside(link.bounding_box(), size[0], size[1]), (path, link.inner_text())
+
+
+@SIZES
+def test_the_api_docs_render_every_operation_under_the_header(browse, live, size):
+    """Swagger UI (vendored, no outside request, CSP intact) draws each operation of the OpenAPI document."""
+    import json
+    from urllib.request import urlopen
+    with urlopen(live.url + "/api/v1/openapi.json") as response:
+        spec = json.load(response)
+    methods = {"get", "put", "post", "delete", "patch", "head", "options"}
+    operations = sorted((m.upper(), path) for path, item in spec["paths"].items() for m in item if m in methods)
+    recorded = browse("/api/v1/docs", viewport=size)
+    page = recorded.page
+    page.wait_for_selector(".swagger-ui .opblock")
+    shown = sorted(page.evaluate("""() => [...document.querySelectorAll('.swagger-ui .opblock')].map(b => [
+        b.querySelector('.opblock-summary-method').textContent.trim(),
+        b.querySelector('.opblock-summary-path').getAttribute('data-path')])"""))
+    assert [tuple(s) for s in shown] == operations and len(operations) >= 15
+    assert spec["info"]["title"] in page.inner_text(".swagger-ui .info .title")
+    header = page.locator("header.sg-header")
+    assert header.locator("nav a[aria-current='page']").get_attribute("href") == "/api/v1/docs"
+    assert _box(page, "header.sg-header")["y"] == 0
+    assert _box(page, ".swagger-ui .info")["y"] >= _box(page, "header.sg-header")["height"]   # below it, not under it
+    assert page.evaluate("document.documentElement.scrollWidth") <= size[0]   # no sideways scrolling on a phone
+    # An operation opens on a click, as in any Swagger UI.
+    page.locator(".swagger-ui .opblock-summary-control").first.click()
+    page.wait_for_selector(".swagger-ui .opblock.is-open .opblock-body")
+    recorded.screenshot(f"pages-api-docs-{size[0]}")
 
 
 @SIZES
@@ -158,6 +186,16 @@ def test_the_english_switch_is_remembered_across_pages(browse):
     page.wait_for_load_state()
     assert page.locator("header nav").inner_text().split()[0] == "Map"
     assert page.evaluate("document.documentElement.lang") == "en"
+    assert page.inner_text("h1") == "Grid management · grid register"
     page.click("header nav a[href='/gaps']")
     page.wait_for_load_state()
     assert "Coverage gaps" in page.inner_text("header nav") and page.inner_text("header a.sg-lang") == "中文"
+    assert page.inner_text("h1") == "Full coverage, no blind spots · coverage gap report"
+    page.click(f"a[href='/gaps/{DISTRICT}']")
+    page.wait_for_function("() => window.sanigrid && sanigrid.gapMap")
+    assert page.title() == "Coverage gap report · 鱼峰区"
+    assert page.locator("#sg-findings th").first.inner_text() == "Finding"
+    assert "Hole (" in page.inner_text(".leaflet-control-layers-overlays")
+    page.click("header a.sg-lang")   # and back to Chinese
+    page.wait_for_function("() => window.sanigrid && sanigrid.gapMap")
+    assert page.locator("#sg-findings th").first.inner_text() == "问题" and page.title() == "覆盖缺口报告 · 鱼峰区"

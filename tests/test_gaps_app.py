@@ -202,3 +202,42 @@ def test_real_outline_planted_on_top_overlaps_as_shapely_says(runner, app, share
                 if g.intersection(mine).area > 1.0}
     assert len(expected) >= 2 and overlaps.keys() == expected.keys()
     assert all(overlaps[k] == pytest.approx(v, rel=0.001) for k, v in expected.items())
+
+
+def _gap_frames():
+    """Regions, grids and one hole, in the tiny city's metric CRS (as the report may hand them over)."""
+    regions = gpd.GeoDataFrame({"code": [DISTRICT], "name": ["鱼峰区"], "level": ["district"]},
+                               geometry=[box(X0, Y0, X0 + 2000, Y0 + 1000)], crs="EPSG:4545")
+    grids = gpd.GeoDataFrame({"code": [f"{COMMUNITY}001"]}, geometry=[box(X0, Y0, X0 + 500, Y0 + 500)],
+                             crs="EPSG:4545")
+    features = gpd.GeoDataFrame({"kind": ["hole"], "kind_label": ["空洞"], "region": [DISTRICT], "code": [None],
+                                 "other": [None], "area_m2": [2500.0], "detail": ["空洞 2,500.0 m²"]},
+                                geometry=[box(X0 + 1000, Y0, X0 + 1050, Y0 + 50)], crs="EPSG:4545")
+    return regions, grids, features
+
+
+def test_the_gap_map_is_built_in_layers_fitted_and_labelled():
+    """layers.gaps.gap_map makes the page's whole map (the view only renders it): fitted in lon/lat to the
+    regions, else to the grids, None when nothing has a shape; layer names and hover labels as asked."""
+    from layers.gaps import gap_map
+    regions, grids, features = _gap_frames()
+    html = gap_map(regions, features, grids).get_root().render()
+    assert '"\\u7a7a\\u6d1e (1)"' in html and '"\\u533a\\u57df\\u8fb9\\u754c"' in html   # 空洞 (1), 区域边界
+    fmap = gap_map(regions, features, grids, kind_labels={"hole": "Hole"}, aliases={"kind_label": "Finding"},
+                   region_label="Region outlines", region_aliases=("Code", "Name"))
+    html = fmap.get_root().render()
+    assert '"Hole (1)"' in html and '"Region outlines"' in html and '"Finding"' in html and '"Hole"' in html
+    (south, west), (north, east) = _fitted(fmap)
+    expected = regions.to_crs("EPSG:4326").total_bounds
+    assert (west, south, east, north) == pytest.approx(tuple(expected))   # degrees, not metres
+    only_grids = gap_map(regions.iloc[0:0], features, grids)
+    assert _fitted(only_grids)[1][1] == pytest.approx(grids.to_crs("EPSG:4326").total_bounds[2])
+    assert gap_map(regions.iloc[0:0], features.iloc[0:0], grids.iloc[0:0]) is None
+
+
+def _fitted(fmap):
+    """The bounds ``offline_map`` fitted the map to: ((south, west), (north, east))."""
+    from folium.map import FitBounds
+    fits = [child for child in fmap._children.values() if isinstance(child, FitBounds)]
+    assert len(fits) == 1
+    return tuple(map(tuple, fits[0].bounds))

@@ -5,7 +5,8 @@ from urllib.parse import urlencode
 
 from flask import request
 
-__all__ = ["language", "texts", "remember_language", "init_app", "LAYER_LABELS_EN", "NAV"]
+__all__ = ["language", "texts", "labels", "remember_language", "init_app", "LAYER_LABELS_EN", "NAV",
+           "KIND_LABELS_EN", "LEVEL_LABELS_EN", "ROLLUP_LABELS_EN", "FINDING_LABELS_EN"]
 
 TEXT = {
     "zh": {
@@ -48,6 +49,54 @@ TEXT = {
         "role_manager": "Responsible manager", "role_supervisor": "Supervisor", "role_volunteer": "Volunteer",
     },
 }
+# The register page (index.html) and the gap report pages (gaps_index.html, gaps.html).
+TEXT["zh"].update({
+    "register_title": "网格登记册", "register_heading": "网格化管理 · 网格登记册",
+    "register_intro": "区 → 街道 → 社区 → 网格；保洁员按每100户至少1名配置，状态：",
+    "grids": "网格", "cleaners": "保洁员", "grid_code": "网格编码", "missing": "缺项", "gap_report": "覆盖缺口报告",
+    "gaps_title": "覆盖缺口报告", "gaps_heading": "全覆盖无死角 · 覆盖缺口报告", "gaps_choose": "选择区域",
+    "gaps_intro": "选择区县或街道，查看空洞、缝隙、网格重叠、超出边界和人员不齐的网格。", "streets": "街道",
+    "data": "数据", "areas_in": "面积在 {crs} 中计算", "other_regions": "其他区域", "map": "地图",
+    "findings": "问题清单", "click_row": "点击一行，地图缩放到该问题。", "rollup": "汇总",
+    "region_outlines": "区域边界", "code": "编码", "place_name": "名称",
+    "score_rule": "覆盖得分 = 100 × (0.4×覆盖率 + 0.2×(1 − 重叠与越界面积/区域面积) + 0.2×(1 − 缺保洁户数/户数)"
+                  " + 0.2×人员齐全网格比例)",
+})
+TEXT["en"].update({
+    "register_title": "Grid register", "register_heading": "Grid management · grid register",
+    "register_intro": "District → street → community → grid; at least one cleaner per 100 households; staffing:",
+    "grids": "Grids", "cleaners": "Cleaners", "grid_code": "Grid code", "missing": "Missing",
+    "gap_report": "Coverage gap report",
+    "gaps_title": "Coverage gap report", "gaps_heading": "Full coverage, no blind spots · coverage gap report",
+    "gaps_choose": "choose a region",
+    "gaps_intro": "Choose a district or street to see holes, slivers, overlapping grids, grids out of bounds"
+                  " and under-staffed grids.", "streets": "Streets",
+    "data": "Data", "areas_in": "areas computed in {crs}", "other_regions": "other regions", "map": "Map",
+    "findings": "Findings", "click_row": "Click a row to zoom the map to it.", "rollup": "Summary",
+    "region_outlines": "Region outlines", "code": "Code", "place_name": "Name",
+    "score_rule": "Coverage score = 100 × (0.4×covered share + 0.2×(1 − overlapping and outside area/region area)"
+                  " + 0.2×(1 − households without a cleaner/households) + 0.2×share of fully staffed grids)",
+})
+# English of the gap report's label tables (the Chinese are gis_app.gap_output's, also the CLI's).
+KIND_LABELS_EN = {
+    "hole": "Hole", "sliver": "Sliver", "overlap": "Overlapping grids", "outside": "Out of bounds",
+    "no_leader": "No grid leader", "many_leaders": "More than one grid leader", "missing_roles": "Roles missing",
+    "cleaners_below_ratio": "Cleaners below ratio", "no_backup": "Cleaner without B post",
+    "backup_is_self": "B post is the same person", "spread_too_thin": "Too many grids per person",
+    "understaffed": "Under-staffed grid",
+}
+LEVEL_LABELS_EN = {"district": "District", "street": "Street", "community": "Community"}
+ROLLUP_LABELS_EN = {
+    "level": "Level", "code": "Code", "name": "Name", "area_m2": "Area (m²)", "grids": "Grids",
+    "hole_count": "Holes", "hole_m2": "Hole area (m²)", "sliver_count": "Slivers", "sliver_m2": "Sliver area (m²)",
+    "uncovered_pct": "Uncovered (%)", "overlap_count": "Overlapping pairs", "overlap_m2": "Overlap area (m²)",
+    "outside_count": "Grids out of bounds", "outside_m2": "Area out of bounds (m²)", "short": "Short grids",
+    "unstaffed": "Unstaffed grids", "cleaner_gap": "Cleaners missing",
+    "households_uncovered": "Households without a cleaner", "score": "Coverage score",
+}
+FINDING_LABELS_EN = {"kind_label": "Finding", "region": "Region", "region_name": "Region name", "code": "Grid",
+                     "other": "Other grid", "area_m2": "Area (m²)", "households": "Households",
+                     "cleaner_gap": "Cleaners missing", "detail": "Detail"}
 # The header of every page (templates/base.html): (endpoint prefix, path, label) in the order shown.
 NAV = {
     "zh": [("viewer.", "/", "地图"), ("pages.", "/register", "登记册"), ("gaps.", "/gaps", "覆盖缺口"),
@@ -70,6 +119,11 @@ def language() -> str:
 
 def texts(lang: str) -> dict:
     return TEXT[lang]
+
+
+def labels(lang: str, chinese: dict, english: dict) -> dict:
+    """Return a label table in ``lang``: ``chinese`` as it is, or each key's English (its Chinese if none)."""
+    return dict(chinese) if lang != "en" else {key: english.get(key, value) for key, value in chinese.items()}
 
 
 def remember_language(response, lang: str | None = None):

@@ -33,36 +33,30 @@ def _context(version: int, regions, lang: str) -> dict:
 
 
 def viewer_map(engine, settings, lang: str, scope: str | None = None):
-    """Return (folium map, whether the register has regions or grids) with every registered layer.
+    """Return (folium map, whether the register has regions or grids) with every registered layer
+    (layers.viewer builds it from the register's outlines and the page's URLs).
 
     ``scope``: a district-scoped sign-in's district; only its outlines are drawn.
     """
-    from layers.base import ScreenLayerControl, offline_map
-    from layers.registry import build_layers
-    from layers.viewer import GridTiles, ViewerSetup
+    from layers.viewer import viewer_map as build_map
 
     version = register_version(engine)
     regions = display_regions(engine, settings, version)
     if scope is not None:
         regions = regions[regions["code"].str.startswith(scope)]
     bounds = tuple(regions.total_bounds) if len(regions) else grid_extent(engine) or DEFAULT_BOUNDS
-    fmap = offline_map(bounds, static_url=url_for("static", filename=""), tiles=settings["SANIGRID_TILES"],
-                       prefer_canvas=True)
-    label = (lambda spec: LAYER_LABELS_EN.get(spec.name, spec.label)) if lang == "en" else (lambda spec: spec.label)
-    grids = None
-    for layer in build_layers(_context(version, regions, lang), label):
-        layer.add_to(fmap)
-        grids = layer if isinstance(layer, GridTiles) else grids
-    ScreenLayerControl().add_to(fmap)
-    ViewerSetup(grids).add_to(fmap)
+    label = (lambda spec: LAYER_LABELS_EN.get(spec.name, spec.label)) if lang == "en" else None
+    fmap = build_map(bounds, _context(version, regions, lang), label, static_url=url_for("static", filename=""),
+                     tiles=settings["SANIGRID_TILES"])
     return fmap, bool(len(regions)) or bounds != DEFAULT_BOUNDS
 
 
 def map_parts(fmap) -> dict:
-    """Render a folium map as the header, body and script parts a page template places."""
+    """Render a folium map as the header, body and script parts a page template places, and its JS name."""
     root = fmap.get_root()
     root.render()
-    return {"header": root.header.render(), "html": root.html.render(), "script": root.script.render()}
+    return {"header": root.header.render(), "html": root.html.render(), "script": root.script.render(),
+            "name": fmap.get_name()}
 
 
 @bp.get("/")
