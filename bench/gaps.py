@@ -94,7 +94,8 @@ def main():
         regions = city.regions.to_crs(METRIC)
         grids = plant(city.grids.to_crs(METRIC), np.random.default_rng(args.seed), args.plant)
         grids = grids.rename(columns={"community": "region"})
-    roles = city.roles.rename(columns={"phone": "person"})
+    # object columns, as the app reads roles from the register (repository.load_roles)
+    roles = city.roles.rename(columns={"phone": "person"}).astype(object)
     geoms = shapely.from_wkb(shapely.to_wkb(np.asarray(grids.geometry.array, dtype=object)))  # unprepared copies
     districts = [(c, g) for c, g in zip(regions["code"], regions.geometry) if len(c) == 6]
     district_of = grids["region"].str[:6].to_numpy()
