@@ -108,6 +108,17 @@ def region_record(props: dict) -> tuple[dict, list[str]]:
     return record, errors
 
 
+@functools.lru_cache(maxsize=4096)
+def _community_reason(community: str) -> str | None:
+    """Why ``community`` is not a community code (None when it is); a file's 20,000 grids name a few hundred."""
+    try:
+        if level_of(check_region_code(community)) != "community":
+            return f"community {community!r} is not a 12-digit community code"
+    except CodeError as exc:
+        return str(exc)
+    return None
+
+
 def grid_record(props: dict) -> tuple[dict, list[str]]:
     """Return (record, errors) for one grid's properties; code may be None (assigned later)."""
     errors = []
@@ -127,13 +138,11 @@ def grid_record(props: dict) -> tuple[dict, list[str]]:
         errors.append(str(exc))
     if community is None:
         errors.append("community is missing (give the 12-digit community code, or a 15-digit grid code)")
-    else:
+    elif reason := _community_reason(community):
+        errors.append(reason)
+    elif code is not None:
         try:
-            check_region_code(community)
-            if level_of(community) != "community":
-                errors.append(f"community {community!r} is not a 12-digit community code")
-            elif code is not None:
-                check_grid_code(code, community)
+            check_grid_code(code, community)
         except CodeError as exc:
             errors.append(str(exc))
     if (record["sign_lon"] is None) != (record["sign_lat"] is None):

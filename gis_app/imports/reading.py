@@ -91,12 +91,22 @@ def snap_to_register_grid(geoms, codes, problems) -> np.ndarray:
     out[:] = list(geoms)
     ok = np.flatnonzero([g is not None for g in out])
     if len(ok):
-        out[ok] = shapely.orient_polygons(shapely.set_precision(out[ok], PRECISION_DEG))
+        snap = ok[_off_the_grid(out[ok])]   # on the grid already (7 decimals): nothing moves, GEOS is skipped
+        out[snap] = shapely.set_precision(out[snap], PRECISION_DEG)
+        out[ok] = shapely.orient_polygons(out[ok])
     collapsed = ok[shapely.is_empty(out[ok]) | ~np.isin(shapely.get_type_id(out[ok]), (3, 6))]
     for i in collapsed.tolist():
         problems.append(Problem(i, codes[i], "geometry collapses at 1e-7° (about 1 cm) precision"))
         out[i] = None
     return out
+
+
+def _off_the_grid(geoms) -> np.ndarray:
+    """Which geometries have a coordinate that snapping to the 1e-7° grid would move (GEOS rounds x·10⁷)."""
+    coords, index = shapely.get_coordinates(geoms, return_index=True)
+    scale = round(1 / PRECISION_DEG)   # 10,000,000 exactly (1 / 1e-7 is 9999999.999999998)
+    moved = (np.round(coords * scale) / scale != coords).any(axis=1)
+    return np.bincount(index[moved], minlength=len(geoms)) > 0
 
 
 def _read_raw(path: Path, encoding, settings):
