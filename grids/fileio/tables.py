@@ -95,13 +95,20 @@ def read_table_file(path: Path, fmt: str, encoding, layer, text_columns) -> pd.D
 
 
 def _unescaped(column: pd.Series) -> pd.Series:
-    """A text column with formula escapes undone and missing cells None; only cells starting with ' are touched."""
-    values = column.to_numpy(dtype=object, na_value=None, copy=True)
+    """A text column with formula escapes undone; only cells starting with ' are touched.
+
+    A column of Arrow strings stays one (missing cells NaN): going through Python objects and back
+    cost 0.2 s on 180,000 rows. Other columns come back as objects with missing cells None.
+    """
     if pd.api.types.is_string_dtype(column.dtype) and column.dtype != object:
         quoted = np.flatnonzero(column.str.startswith("'").fillna(False).to_numpy(dtype=bool))
-    else:
-        quoted = np.flatnonzero([isinstance(v, str) and v[:1] == "'" for v in values])
-        values[[i for i, v in enumerate(values) if isinstance(v, float) and math.isnan(v)]] = None
+        if len(quoted):
+            column = column.copy()
+            column.iloc[quoted] = [unescape_formula(v) for v in column.iloc[quoted].tolist()]
+        return column
+    values = column.to_numpy(dtype=object, na_value=None, copy=True)
+    quoted = np.flatnonzero([isinstance(v, str) and v[:1] == "'" for v in values])
+    values[[i for i, v in enumerate(values) if isinstance(v, float) and math.isnan(v)]] = None
     values[quoted] = [unescape_formula(v) for v in values[quoted]]
     return pd.Series(values, index=column.index)
 
