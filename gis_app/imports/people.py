@@ -35,22 +35,23 @@ def import_people_rows(engine, table: pd.DataFrame, dry_run, by, on_write=None, 
     cols, errors = person_role_records(table)
     problems = [Problem(i, cols["grid"][i], e) for i, reasons in errors.items() for e in reasons]
     encoded = _photo_files(cols, photo_dir, problems)
-    people = _people_in_file(cols, problems)
+    people = _people_in_file(cols, problems)   # (phone, name, photo) of each phone's first row
+    phones = {p[0] for p in people}
     grids = sorted(set(cols["grid"].tolist()) - {None})
     backups = set(cols["backup"].tolist()) - {None}
     with session_scope(engine) as session:
         active = repo.find_active_grids(session, grids)
         known = repo.person_ids(session, backups)
-    problems += _check_roles(cols, active, set(people) | set(known))
+    problems += _check_roles(cols, active, phones | set(known))
     refuse_if(problems, [], "people")
     report = ImportReport("people", "", dry_run)
     with session_scope(engine, write=not dry_run) as session:
-        before = repo.person_ids(session, people)
-        report.created = sorted(set(people) - set(before))
-        report.updated = sorted(set(people) & set(before))
+        before = repo.person_ids(session, phones)
+        report.created = [p[0] for p in people if p[0] not in before]   # in the order of the file
+        report.updated = [p[0] for p in people if p[0] in before]
         if not dry_run:
             people = _store_photos(people, encoded, instance)
-            ids = repo.upsert_people(session, [(phone, *rest) for phone, rest in people.items()], known=before)
+            ids = repo.upsert_people(session, people, known=before)
             ids.update(repo.person_ids(session, backups - set(ids)))
             roles = [(grid, ids[phone], role, ids[backup] if backup else None) for grid, phone, role, backup
                      in zip(*(cols[k].tolist() for k in ("grid", "phone", "role", "backup"))) if grid is not None]
@@ -87,16 +88,16 @@ def _photo_files(cols: dict, photo_dir, problems) -> dict:
     return encoded
 
 
-def _store_photos(people: dict, encoded: dict, instance) -> dict:
+def _store_photos(people: list, encoded: dict, instance) -> list:
     """Store each named photo file once and put its app URL in place of the file name."""
     if not encoded:
         return people
     urls = {name: save_encoded(instance, data, ext) for name, (data, ext) in encoded.items()}
-    return {phone: (name, urls.get(photo, photo)) for phone, (name, photo) in people.items()}
+    return [(phone, name, urls.get(photo, photo)) for phone, name, photo in people]
 
 
-def _people_in_file(cols: dict, problems: list) -> dict:
-    """Return phone → (name, photo) of each phone's first row; a later row giving the phone another name is a problem."""
+def _people_in_file(cols: dict, problems: list) -> list:
+    """Return (phone, name, photo) of each phone's first row; a later row giving the phone another name is a problem."""
     phone, name, photo = cols["phone"], cols["name"], cols["photo"]
     rows = np.flatnonzero(~(pd.isna(phone) | pd.isna(name)))
     codes, phones = pd.factorize(phone[rows])
@@ -106,7 +107,7 @@ def _people_in_file(cols: dict, problems: list) -> dict:
         i = int(rows[j])
         problems.append(Problem(i, cols["grid"][i], f"phone {phones[codes[j]]} belongs to {owner[j]} "
                                                     f"earlier in the file, not {name[i]}"))
-    return dict(zip(phones.tolist(), zip(name[first].tolist(), photo[first].tolist())))
+    return list(zip(phones.tolist(), name[first].tolist(), photo[first].tolist()))
 
 
 def _check_roles(cols: dict, active: set, known_people: set) -> list:
