@@ -7,6 +7,8 @@ client reads, pages and filters the 600-grid demo city on a live server.
 """
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import datetime, timedelta, timezone
 from urllib.parse import parse_qs, quote, urlsplit
 
@@ -335,7 +337,15 @@ def test_a_queryable_the_api_cannot_serve_is_refused_at_registration(name, kind,
 
 @pytest.fixture
 def served(demo):  # noqa: F811
-    server = LiveServer(demo)
+    """The demo city on a live server; ``served.requests`` lists each request's path and query."""
+    requests = []
+
+    def recording(environ, start_response):
+        requests.append(f"{environ['PATH_INFO']}?{environ.get('QUERY_STRING', '')}")
+        return demo(environ, start_response)
+
+    server = LiveServer(recording)
+    server.requests = requests
     yield server
     server.stop()
 
@@ -397,3 +407,29 @@ def test_owslib_reads_pages_and_filters_the_demo_city(demo, served):  # noqa: F8
             api.collection_items("grids", **bad)
     assert api.collection_items("grids", name="%", limit=5)["numberMatched"] == 0
     assert api.collection_items("grids", limit=1)["numberMatched"] == 600
+
+
+def _gdal_codes(url: str, where: str) -> list[str]:
+    """The grid codes GDAL's OAPIF driver (pyogrio's GDAL) reads with an attribute filter: in a
+    child process, as GDAL holds the GIL while it reads and the live server is a thread of this one."""
+    script = ("import json, sys, pyogrio; frame = pyogrio.read_dataframe(sys.argv[1], layer='grids', "
+              "where=sys.argv[2], read_geometry=False); print(json.dumps(sorted(frame['code'])))")
+    done = subprocess.run([sys.executable, "-c", script, f"OAPIF:{url}/ogc", where], capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    return orjson.loads(done.stdout)
+
+
+def test_gdal_sends_an_attribute_filter_to_the_server_as_property_parameters(demo, served):  # noqa: F811
+    """GDAL's OAPIF driver reads the filters each items path takes from /ogc/api and turns
+    ``-where "community = '…' AND type = '…'"`` into ``?community=…&type=…``."""
+    exported = orjson.loads(demo.test_client().get("/api/v1/export/grids?format=geojson").data)["features"]
+    community, kind = (exported[len(exported) // 3]["properties"][k] for k in ("community", "type"))
+    expected = sorted(f["properties"]["code"] for f in exported if f["properties"]["community"] == community)
+    assert _gdal_codes(served.url, f"community = '{community}'") == expected and len(expected) > 1
+    assert any(r.startswith("/ogc/collections/grids/items?") and f"community={community}" in r
+               for r in served.requests)
+    both = _gdal_codes(served.url, f"community = '{community}' AND type = '{kind}'")
+    assert both == sorted(f["properties"]["code"] for f in exported if (
+        f["properties"]["community"], f["properties"]["type"]) == (community, kind)) != []
+    assert any(f"community={community}" in r and f"type={kind}" in r for r in served.requests)
