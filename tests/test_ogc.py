@@ -246,7 +246,7 @@ def test_html_by_accept_header_chinese_by_default_english_on_request(loaded):
                                  "/ogc/collections/grids/items?f=html&limit=2",
                                  f"/ogc/collections/grids/items/{COMMUNITY}001?f=html",
                                  "/ogc/collections/regions/items?f=html&lang=en",
-                                 "/ogc/collections/gaps/items?f=html"])
+                                 "/ogc/collections/gaps/items?f=html", "/ogc/collections/grids/queryables?f=html"])
 def test_every_resource_has_an_html_page_with_only_local_assets(loaded, url):
     page = _get(loaded.test_client(), url)
     text = page.get_data(as_text=True)

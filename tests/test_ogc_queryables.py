@@ -18,7 +18,7 @@ from shapely.geometry import box, shape
 from sqlalchemy import event
 
 from browser_fixtures import LiveServer
-from conftest import COMMUNITY, X0, Y0, feature, feature_collection, to_lonlat, tiny_grids
+from conftest import COMMUNITY, X0, Y0, feature, feature_collection, to_lonlat
 from test_viewer_sql_tiles import demo  # noqa: F401  (fixture: the 600-grid demo city)
 
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
@@ -176,7 +176,7 @@ def test_filters_combine_with_bbox_paging_and_crs(city):
     assert seen == GRIDS
     assert _ids(client, f"/ogc/collections/grids/items?community={COMMUNITY}&offset=3") == GRIDS[3:]
     # crs: the metric CRS in northing/easting order, filtered
-    metric = _get(client, f"/ogc/collections/grids/items?type=market&crs=EPSG:4545").get_json()["features"]
+    metric = _get(client, "/ogc/collections/grids/items?type=market&crs=EPSG:4545").get_json()["features"]
     assert [f["id"] for f in metric] == [EAST]
     northing, easting = shape(metric[0]["geometry"]).centroid.coords[0]
     assert abs(easting - (X0 + 500)) < 0.01 and abs(northing - (Y0 + 75)) < 0.01
@@ -214,7 +214,7 @@ def test_gaps_filter_by_kind_and_region_as_the_gap_report_finds_them(city):
             sorted(orjson.dumps(f["properties"]) for f in expected)
     short = _get(client, f"/ogc/collections/gaps/items?kind=understaffed&code={EAST}").get_json()["features"]
     assert [f["properties"]["households"] for f in short] == [300]
-    assert _ids(client, f"/ogc/collections/gaps/items?kind=understaffed&households=300") == [f["id"] for f in short]
+    assert _ids(client, "/ogc/collections/gaps/items?kind=understaffed&households=300") == [f["id"] for f in short]
     holes = _get(client, f"/ogc/collections/gaps/items?kind=hole&region={OTHER}").get_json()["features"]
     assert holes and all(f["properties"]["region"] == OTHER for f in holes)
     assert _ids(client, "/ogc/collections/gaps/items?kind_label=空洞") == _ids(client, "/ogc/collections/gaps/items?kind=hole")

@@ -5,6 +5,9 @@ them (``repository.load_grids`` and the RFC 7946 writer). With ``datetime`` ever
 in grid_history is in effect from its ``at`` until the next version's ``at`` (UTC); a retirement
 ends the grid. A grid matches when one of its non-retired versions is in effect at some moment of
 the interval, and the item shown is the last such version: the grid as it stood then.
+
+The property filters (``QUERYABLES``: ``?community=…&type=…``) are SQL conditions on the grids
+table for the register as it stands; with ``datetime`` they apply to the versions as they stood.
 """
 from __future__ import annotations
 
@@ -28,16 +31,17 @@ __all__ = ["grids_at"]
 
 
 def _active_codes(session, query: ItemQuery) -> list[str]:
-    """The active grids the query matches; on PostGIS the bbox test runs in SQL on the GiST index."""
-    active = select(Grid.code).where(Grid.end_date.is_(None), *sql_conditions(query.filters)).order_by(Grid.code)
+    """The active grids the query matches: the property filters are SQL conditions (values bound); on
+    PostGIS the bbox test runs in SQL on the GiST index too."""
+    matching = (Grid.end_date.is_(None), *sql_conditions(query.filters))
+    active = select(Grid.code).where(*matching).order_by(Grid.code)
     if query.bbox is None:
         return list(session.scalars(active))
     if on_postgis(session.get_bind()):
         return list(session.scalars(active.where(func.ST_Intersects(Grid.geom, func.ST_MakeEnvelope(*query.bbox, SRID)))))
     x0, y0, x1, y1 = query.bbox
     rows = session.execute(select(Grid.code, Grid.geom).where(
-        Grid.end_date.is_(None), *sql_conditions(query.filters), Grid.maxx >= x0, Grid.minx <= x1, Grid.maxy >= y0, Grid.miny <= y1)
-        .order_by(Grid.code)).all()
+        *matching, Grid.maxx >= x0, Grid.minx <= x1, Grid.maxy >= y0, Grid.miny <= y1).order_by(Grid.code)).all()
     if not rows:
         return []
     hits = shapely.intersects(shapely.from_wkb([r.geom for r in rows]), shapely.box(*query.bbox))
