@@ -1,11 +1,16 @@
 """The collection registry: a layer joins /ogc with one ``register(Collection(...))``.
 
 A collection gives its id, Chinese and English titles, and three functions over the app's
-engine and settings: ``fetch(engine, settings, query) -> Page`` (bbox, limit/offset and, when
-``temporal``, the datetime interval of an :class:`ItemQuery`), ``feature(engine, settings, id)``
+engine and settings: ``fetch(engine, settings, query) -> Page`` (the property filters, bbox,
+limit/offset and, when ``temporal``, the datetime interval of an :class:`ItemQuery`), ``feature(engine, settings, id)``
 (a one-row frame or None) and ``extent(engine, settings)``. Frames are GeoDataFrames in
 EPSG:4326 with the feature id in ``id_column``; the views write them as GeoJSON or HTML.
 A layer small enough to load whole needs only ``frame_collection(load=..., ...)``.
+
+``queryables`` declares the properties clients may filter on (``?status=expired``), once:
+``gis_app.ogc.queryables`` turns the declaration into the /queryables document, the accepted
+parameters, their parsing and the OpenAPI parameters. ``page_of`` applies the filters to a frame;
+a collection fetching from SQL puts ``sql_conditions(query.filters)`` into its WHERE clause.
 """
 from __future__ import annotations
 
@@ -17,6 +22,7 @@ import numpy as np
 import shapely
 
 from .params import ItemQuery
+from .queryables import Queryable, check_queryables, frame_mask
 
 __all__ = ["Collection", "Page", "Extent", "register", "collection", "all_collections", "page_of",
            "frame_collection", "bounds_of"]
@@ -48,6 +54,7 @@ class Collection:
     extent: Callable[..., Extent]
     id_column: str = "code"
     temporal: bool = False            # True: the datetime parameter applies
+    queryables: tuple[Queryable, ...] = ()   # the properties /items filters on (Part 3 queryables)
 
 
 _REGISTRY: dict[str, Collection] = {}
@@ -57,6 +64,7 @@ def register(item: Collection) -> Collection:
     """Add a collection (its id must be new)."""
     if item.id in _REGISTRY:
         raise ValueError(f"collection {item.id!r} is registered twice")
+    check_queryables(item.id, item.queryables)
     _REGISTRY[item.id] = item
     return item
 
@@ -70,7 +78,10 @@ def all_collections() -> list[Collection]:
 
 
 def page_of(frame: gpd.GeoDataFrame, query: ItemQuery) -> Page:
-    """Filter a whole collection frame by the query's bbox and cut out its page (frame order kept)."""
+    """Filter a whole collection frame by the query's property filters and bbox and cut out its page
+    (frame order kept)."""
+    if query.filters and len(frame):
+        frame = frame[frame_mask(frame, query.filters)]
     if query.bbox is not None and len(frame):
         geoms = np.asarray(frame.geometry.values, dtype=object)
         hits = shapely.intersects(geoms, shapely.box(*query.bbox))

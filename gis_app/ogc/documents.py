@@ -10,9 +10,10 @@ from flask import request, url_for
 
 from .collections import Collection, Extent
 from .crs import CRS84
+from .queryables import QUERYABLES_REL, SCHEMA_JSON
 
 __all__ = ["CONFORMANCE", "landing", "conformance", "collection_doc", "collections_doc", "items_doc", "item_doc",
-           "link", "GEOJSON", "JSON", "HTML", "OPENAPI"]
+           "queryables_link", "link", "GEOJSON", "JSON", "HTML", "OPENAPI"]
 
 GEOJSON = "application/geo+json"
 JSON = "application/json"
@@ -24,17 +25,21 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
     "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
 ]
 TEXT = {
     "zh": {"title": "sanigrid 网格化管理 · OGC API – Features", "description": "网格登记册的行政区划、网格与覆盖缺口要素，"
            "可在 QGIS、GDAL 中直接添加", "self": "本页", "json": "JSON 格式", "html": "HTML 格式",
            "conformance": "符合的标准类别", "data": "要素集合", "items": "要素", "api": "API 定义 (OpenAPI 3.0)",
-           "next": "下一页", "prev": "上一页", "collection": "所属集合"},
+           "next": "下一页", "prev": "上一页", "collection": "所属集合", "queryables": "可查询属性",
+           "name": "属性（参数）", "type": "类型", "titles": "名称", "about": "说明", "allowed": "取值"},
     "en": {"title": "sanigrid grid register · OGC API – Features", "description": "Regions, grids and coverage "
            "gaps of the grid register, ready for QGIS and GDAL", "self": "This document", "json": "As JSON",
            "html": "As HTML", "conformance": "Conformance classes", "data": "Collections", "items": "Items",
            "api": "API definition (OpenAPI 3.0)", "next": "Next page", "prev": "Previous page",
-           "collection": "The collection"},
+           "collection": "The collection", "queryables": "Queryables", "name": "Property (parameter)",
+           "type": "Type", "titles": "Title", "about": "Description", "allowed": "Values"},
 }
 
 
@@ -80,7 +85,11 @@ def collection_doc(item: Collection, extent: Extent, offered: list[str], lang: s
     links = _self_links(lang, JSON) if own_links else [
         link("ogc.collection_page", "self", JSON, item.title[lang], collection_id=item.id, args={"f": "json"})]
     links += [link("ogc.items_page", "items", GEOJSON, t["items"], collection_id=item.id, args={"f": "json"}),
-              link("ogc.items_page", "items", HTML, t["items"], collection_id=item.id, args={"f": "html"})]
+              link("ogc.items_page", "items", HTML, t["items"], collection_id=item.id, args={"f": "html"}),
+              link("ogc.queryables_page", QUERYABLES_REL, SCHEMA_JSON, t["queryables"], collection_id=item.id,
+                   args={"f": "json"}),
+              link("ogc.queryables_page", QUERYABLES_REL, HTML, t["queryables"], collection_id=item.id,
+                   args={"f": "html"})]
     return {"id": item.id, "title": item.title[lang], "description": item.description[lang], "links": links,
             "extent": _extent(extent), "itemType": "feature", "crs": offered, "storageCrs": CRS84}
 
@@ -110,6 +119,12 @@ def item_doc(item: Collection, feature: dict, lang: str) -> dict:
     links = _self_links(lang, GEOJSON) + [
         link("ogc.collection_page", "collection", JSON, t["collection"], collection_id=item.id)]
     return {**feature, "links": links}
+
+
+def queryables_link(item: Collection) -> str:
+    """The ``Link`` header value naming the collection's Queryables (Part 3 /req/queryables/queryables-link)."""
+    href = url_for("ogc.queryables_page", collection_id=item.id, _external=True)
+    return f'<{href}>; rel="{QUERYABLES_REL}"; type="{SCHEMA_JSON}"'
 
 
 def _now() -> str:

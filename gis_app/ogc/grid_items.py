@@ -5,6 +5,9 @@ them (``repository.load_grids`` and the RFC 7946 writer). With ``datetime`` ever
 in grid_history is in effect from its ``at`` until the next version's ``at`` (UTC); a retirement
 ends the grid. A grid matches when one of its non-retired versions is in effect at some moment of
 the interval, and the item shown is the last such version: the grid as it stood then.
+
+The property filters (``QUERYABLES``: ``?community=…&type=…``) are SQL conditions on the grids
+table for the register as it stands; with ``datetime`` they apply to the versions as they stood.
 """
 from __future__ import annotations
 
@@ -13,6 +16,8 @@ import pandas as pd
 import shapely
 from sqlalchemy import func, select
 
+from grids.roles import GRID_TYPES
+
 from ..storage import on_postgis, session_scope
 from ..storage import repository as repo
 from ..storage.geometry import SRID
@@ -20,21 +25,23 @@ from ..storage.schema import Grid, GridHistory
 from .collections import Collection, Extent, Page, page_of, register
 from .facts import register_facts
 from .params import ItemQuery
+from .queryables import queryable, sql_conditions
 
 __all__ = ["grids_at"]
 
 
 def _active_codes(session, query: ItemQuery) -> list[str]:
-    """The active grids the query matches; on PostGIS the bbox test runs in SQL on the GiST index."""
-    active = select(Grid.code).where(Grid.end_date.is_(None)).order_by(Grid.code)
+    """The active grids the query matches: the property filters are SQL conditions (values bound); on
+    PostGIS the bbox test runs in SQL on the GiST index too."""
+    matching = (Grid.end_date.is_(None), *sql_conditions(query.filters))
+    active = select(Grid.code).where(*matching).order_by(Grid.code)
     if query.bbox is None:
         return list(session.scalars(active))
     if on_postgis(session.get_bind()):
         return list(session.scalars(active.where(func.ST_Intersects(Grid.geom, func.ST_MakeEnvelope(*query.bbox, SRID)))))
     x0, y0, x1, y1 = query.bbox
     rows = session.execute(select(Grid.code, Grid.geom).where(
-        Grid.end_date.is_(None), Grid.maxx >= x0, Grid.minx <= x1, Grid.maxy >= y0, Grid.miny <= y1)
-        .order_by(Grid.code)).all()
+        *matching, Grid.maxx >= x0, Grid.minx <= x1, Grid.maxy >= y0, Grid.miny <= y1).order_by(Grid.code)).all()
     if not rows:
         return []
     hits = shapely.intersects(shapely.from_wkb([r.geom for r in rows]), shapely.box(*query.bbox))
@@ -86,11 +93,37 @@ def _extent(engine, settings) -> Extent:
     return Extent(facts["grids"], (f"{first.isoformat()}T00:00:00Z" if first else None, None))
 
 
+# The grid's own columns (the free attributes a file brought along are not queryable).
+QUERYABLES = (
+    queryable("code", "string", ("网格编码", "Grid code"), ("15位网格编码（社区编码 + 3位序号）",
+              "15-digit grid code (community code + 3-digit number)"), column=Grid.code, pattern=r"^\d{15}$"),
+    queryable("name", "string", ("网格名称", "Name"), ("网格名称，完全相同才匹配", "grid name, matched exactly"),
+              column=Grid.name, max_length=200),
+    queryable("community", "string", ("所属社区", "Community"), ("所属社区的12位编码", "12-digit code of the community "
+              "the grid belongs to"), column=Grid.community, pattern=r"^\d{12}$"),
+    queryable("type", "string", ("网格类型", "Grid type"), ("、".join(f"{k} {v}" for k, v in GRID_TYPES.items()),
+              "one of " + ", ".join(GRID_TYPES)), column=Grid.type, enum=tuple(GRID_TYPES)),
+    queryable("households", "integer", ("户数", "Households"), ("网格内户数", "households in the grid"),
+              column=Grid.households),
+    queryable("population", "integer", ("人口", "Population"), ("网格内常住人口", "residents of the grid"),
+              column=Grid.population),
+    queryable("area_m2", "number", ("面积（m²）", "Area (m²)"), ("在米制坐标系中量算的面积，按要素中写出的值完全匹配",
+              "area measured in the metric CRS; matched exactly as the feature shows it"), column=Grid.area_m2),
+    queryable("sign_lon", "number", ("公示牌经度", "Signboard longitude"), ("公示牌位置（WGS84 经度）",
+              "signboard position (WGS84 longitude)"), column=Grid.sign_lon),
+    queryable("sign_lat", "number", ("公示牌纬度", "Signboard latitude"), ("公示牌位置（WGS84 纬度）",
+              "signboard position (WGS84 latitude)"), column=Grid.sign_lat),
+    queryable("version", "integer", ("版本", "Version"), ("网格记录的版本号，每次修改加1", "version of the grid's record, "
+              "one more at every change"), column=Grid.version),
+    queryable("start_date", "string", ("生效日期", "Start date"), ("网格生效的日期", "the day the grid took effect"),
+              column=Grid.start_date, format="date"),
+)
+
 register(Collection(
     id="grids",
     title={"zh": "网格", "en": "Grids"},
     description={"zh": "网格登记册中的网格（15位编码、户数、人口、类型）；datetime 可查询历史状态",
                  "en": "The register's grids (15-digit codes, households, population, type); "
                        "datetime reads the register as it stood then"},
-    fetch=_fetch, feature=_feature, extent=_extent, temporal=True,
+    fetch=_fetch, feature=_feature, extent=_extent, temporal=True, queryables=QUERYABLES,
 ))

@@ -1,10 +1,16 @@
-"""The OpenAPI 3.0 definition of /ogc (service-desc): every path, parameter and response it serves."""
+"""The OpenAPI 3.0 definition of /ogc (service-desc): every path, parameter and response it serves.
+
+Besides the generic ``/collections/{collectionId}/…`` paths, each collection's items path is
+spelled out (``/collections/grids/items``) with its queryables as parameters (Part 1
+/rec/core/fc-filters, Part 3 queryables-query-parameters): the filters differ per collection.
+"""
 from __future__ import annotations
 
 from flask import url_for
 
 from .collections import all_collections
 from .params import DEFAULT_LIMIT, MAX_LIMIT
+from .queryables import SCHEMA_JSON, openapi_parameters
 
 __all__ = ["openapi_document"]
 
@@ -86,5 +92,16 @@ def openapi_document() -> dict:
                 "getFeature", "one feature",
                 [collection_id, _param("featureId", "path", {"type": "string"}, "feature id", required=True), _CRS, _F, _LANG],
                 geo, "one feature"),
-        }),
+            "/collections/{collectionId}/queryables": _op(
+                "getQueryables", "the properties the collection's items filter on (Part 3): a JSON Schema",
+                [collection_id, _F, _LANG], SCHEMA_JSON, "the queryables"),
+        }) | {f"/collections/{c.id}/items": _collection_items(c, geo) for c in all_collections()},
     }
+
+
+def _collection_items(item, geo: str) -> dict:
+    """The items path of one collection, its property filters among the parameters."""
+    items = [p for p in _ITEMS if item.temporal or p["name"] != "datetime"]
+    names = ", ".join(q.name for q in item.queryables)
+    return _op(f"getFeatures-{item.id}", f"features of {item.id}, filtered by its queryables ({names})",
+               [*items, _CRS, _F, _LANG, *openapi_parameters(item.queryables)], geo, "a page of features")

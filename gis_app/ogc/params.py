@@ -7,6 +7,7 @@ from datetime import date, datetime, time, timedelta, timezone
 
 from .crs import CRS84, parse_crs_param, to_crs84_bounds
 from .problems import InvalidParameter
+from .queryables import Filter, parse_filters
 
 __all__ = ["ItemQuery", "item_query", "check_known", "DEFAULT_LIMIT", "MAX_LIMIT", "parse_datetime"]
 
@@ -28,14 +29,17 @@ class ItemQuery:
     end: datetime | None = None
     timed: bool = False
     crs: str = CRS84
+    filters: tuple[Filter, ...] = ()   # property filters (queryables), all of which must match
 
 
-def check_known(args, allowed: set) -> None:
-    """Refuse query parameters the API does not define (Part 1: 400, not silently ignored)."""
-    unknown = sorted(set(args) - allowed)
+def check_known(args, allowed: set, filters=()) -> None:
+    """Refuse query parameters the API does not define (Part 1: 400, not silently ignored);
+    ``filters`` are the property filters (queryables) the resource also takes."""
+    unknown = sorted(set(args) - allowed - set(filters))
     if unknown:
+        also = f"; property filters (its queryables): {', '.join(filters)}" if filters else ""
         raise InvalidParameter(f"unknown query parameter(s): {', '.join(unknown)}; "
-                               f"this resource takes {', '.join(sorted(allowed))}")
+                               f"this resource takes {', '.join(sorted(allowed))}{also}")
 
 
 def _integer(args, name: str, default: int, minimum: int) -> int:
@@ -105,9 +109,11 @@ def parse_datetime(raw: str) -> tuple[datetime | None, datetime | None]:
     return start, end
 
 
-def item_query(args, offered_crs: list[str]) -> ItemQuery:
-    """Read and check an /items query string; ``offered_crs`` are the collection's CRS URIs."""
-    check_known(args, ITEMS_PARAMS)
+def item_query(args, offered_crs: list[str], queryables=()) -> ItemQuery:
+    """Read and check an /items query string; ``offered_crs`` are the collection's CRS URIs and
+    ``queryables`` the properties it filters on (each also a parameter)."""
+    check_known(args, ITEMS_PARAMS, [q.name for q in queryables])
+    filters = parse_filters(args, queryables)
     crs = parse_crs_param("crs", args.get("crs"), offered_crs)
     bbox_crs = parse_crs_param("bbox-crs", args.get("bbox-crs"), offered_crs)
     if "bbox-crs" in args and "bbox" not in args:
@@ -118,4 +124,4 @@ def item_query(args, offered_crs: list[str]) -> ItemQuery:
         start, end = parse_datetime(args["datetime"])
     return ItemQuery(limit=min(_integer(args, "limit", DEFAULT_LIMIT, 1), MAX_LIMIT),
                      offset=_integer(args, "offset", 0, 0), bbox=bbox, start=start, end=end,
-                     timed="datetime" in args, crs=crs)
+                     timed="datetime" in args, crs=crs, filters=filters)

@@ -5,7 +5,7 @@ the language follows ``lang=zh|en`` (Chinese by default).
 """
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, current_app, render_template, request, url_for
 
 from ..api import SWAGGER_UI
 from ..api.respond import json_response
@@ -19,6 +19,7 @@ from .features import features_of, plain
 from .openapi import openapi_document
 from .params import COMMON, ITEM_PARAMS, check_known, item_query
 from .problems import InvalidParameter
+from .queryables import SCHEMA_JSON, queryables_doc
 
 bp = Blueprint("ogc", __name__, url_prefix="/ogc")
 LANGS = ("zh", "en")
@@ -45,10 +46,13 @@ def _wants_html() -> bool:
     return best == docs.HTML
 
 
-def _answer(body: dict, template: str, *, media=docs.JSON, crs: str | None = None, **context):
+def _answer(body: dict, template: str, *, media=docs.JSON, crs: str | None = None, link: str | None = None,
+            **context):
     """Return ``body`` as JSON, or the HTML page ``template`` showing it."""
     lang = _lang()
     headers = {"Content-Language": lang}
+    if link is not None:
+        headers["Link"] = link
     if crs is not None:
         headers["Content-Crs"] = f"<{crs}>"
     if _wants_html():
@@ -109,13 +113,13 @@ def collection_page(collection_id):
     check_known(request.args, COMMON)
     item = _collection(collection_id)
     body = docs.collection_doc(item, item.extent(_engine(), current_app.config), _offered(), _lang(), own_links=True)
-    return _answer(body, "ogc_collection.html")
+    return _answer(body, "ogc_collection.html", link=docs.queryables_link(item))
 
 
 @bp.get("/collections/<collection_id>/items")
 def items_page(collection_id):
     item = _collection(collection_id)
-    query = item_query(request.args, _offered())
+    query = item_query(request.args, _offered(), item.queryables)
     if query.timed and not item.temporal:
         raise InvalidParameter(f"collection {item.id} has no time: datetime does not apply to it")
     page = item.fetch(_engine(), current_app.config, query)
@@ -123,7 +127,17 @@ def items_page(collection_id):
     body = docs.items_doc(item, features, page.number_matched, query.offset, query.limit, _lang())
     columns = list(dict.fromkeys(k for f in features for k in f["properties"]))
     return _answer(body, "ogc_items.html", media=docs.GEOJSON, crs=query.crs, collection=item,
-                   show_map=query.crs == CRS84, columns=columns)
+                   show_map=query.crs == CRS84, columns=columns, link=docs.queryables_link(item))
+
+
+@bp.get("/collections/<collection_id>/queryables")
+def queryables_page(collection_id):
+    """The collection's queryables (Part 3): a JSON Schema, application/schema+json, or HTML."""
+    check_known(request.args, COMMON)
+    item = _collection(collection_id)
+    schema_id = url_for("ogc.queryables_page", collection_id=item.id, _external=True)
+    return _answer(queryables_doc(item, schema_id, _lang()), "ogc_queryables.html", media=SCHEMA_JSON,
+                   collection=item)
 
 
 @bp.get("/collections/<collection_id>/items/<feature_id>")
