@@ -39,7 +39,10 @@ def load_demo(engine, settings, *, n_grids: int, seed: int, replace: bool) -> st
         for layer, frame in (("regions", city.regions), ("grids", city.grids),
                              ("people", people_frame(city.people, city.roles))):
             bar.set_description(f"loading {layer}")
-            import_frames(engine, settings, layer, frame_for_import(layer, frame), by="demo")
+            # the demo's own rows are no outside input: the per-import cap (50,000 by default) would
+            # refuse the 183,000 people rows of `demo --grids 20000`
+            own = {**settings, "SANIGRID_MAX_IMPORT_FEATURES": max(settings["SANIGRID_MAX_IMPORT_FEATURES"], len(frame))}
+            import_frames(engine, own, layer, frame_for_import(layer, frame), by="demo")
             bar.update(1)
     return (f"demo city loaded: {len(city.regions)} regions, {len(city.grids)} grids, "
             f"{len(city.people)} people, {len(city.roles)} roles; deliberate shortfalls: {city.shortfalls}")

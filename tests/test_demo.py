@@ -196,3 +196,20 @@ def test_twenty_thousand_grids():
     assert city.grids.is_valid.all() and shapely.coverage_is_valid(city.grids.geometry.to_numpy())
     assert city.shortfalls["unstaffed_grid"] in set(city.grids["code"])
     assert city.people["phone"].is_unique
+
+
+def test_the_demo_loads_more_rows_than_the_per_import_cap(tmp_path):
+    """The cap guards against outside files; the demo's own people rows (more than 4 per grid) load whole."""
+    from gis_app import create_app
+    from gis_app.demo_loader import load_demo
+    from gis_app.storage import session_scope, upgrade
+    from gis_app.storage import repository as repo
+    app = create_app({"SANIGRID_INSTANCE": str(tmp_path), "SANIGRID_DATABASE_URL": f"sqlite:///{tmp_path}/d.sqlite",
+                      "SANIGRID_MAX_IMPORT_FEATURES": 400})
+    upgrade(app.config["SANIGRID_DATABASE_URL"])
+    engine = app.extensions["sanigrid.engine"]
+    load_demo(engine, app.config, n_grids=460, seed=1, replace=False)
+    with session_scope(engine) as session:
+        assert len(repo.load_grids(session)) == 460
+        assert len(repo.load_roles(session)) > 400
+    engine.dispose()
