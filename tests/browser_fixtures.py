@@ -144,6 +144,21 @@ class RecordedPage:
 
 
 @pytest.fixture
+def served(demo):
+    """The ``demo`` fixture's app (the test module brings it) on a live server; ``served.requests`` lists each request's path and query."""
+    requests = []
+
+    def recording(environ, start_response):
+        requests.append(f"{environ['PATH_INFO']}?{environ.get('QUERY_STRING', '')}")
+        return demo(environ, start_response)
+
+    server = LiveServer(recording)
+    server.requests = requests
+    yield server
+    server.stop()
+
+
+@pytest.fixture
 def browse(chromium, live):
     """Open pages of the live app: ``browse("/")`` → RecordedPage after load; asserts no outside request."""
     opened = []

@@ -17,7 +17,7 @@ import pytest
 from shapely.geometry import box, shape
 from sqlalchemy import event
 
-from browser_fixtures import LiveServer
+from browser_fixtures import served  # noqa: F401  (fixture: the demo on a live server)
 from conftest import COMMUNITY, X0, Y0, feature, feature_collection, to_lonlat
 from test_viewer_sql_tiles import demo  # noqa: F401  (fixture: the 600-grid demo city)
 
@@ -334,21 +334,6 @@ def test_a_queryable_the_api_cannot_serve_is_refused_at_registration(name, kind,
 
 
 # ---- OWSLib's Features client on a live server --------------------------------------------------
-
-@pytest.fixture
-def served(demo):  # noqa: F811
-    """The demo city on a live server; ``served.requests`` lists each request's path and query."""
-    requests = []
-
-    def recording(environ, start_response):
-        requests.append(f"{environ['PATH_INFO']}?{environ.get('QUERY_STRING', '')}")
-        return demo(environ, start_response)
-
-    server = LiveServer(recording)
-    server.requests = requests
-    yield server
-    server.stop()
-
 
 def test_owslib_reads_pages_and_filters_the_demo_city(demo, served):  # noqa: F811
     from owslib.ogcapi.features import Features

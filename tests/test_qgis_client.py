@@ -20,7 +20,7 @@ import pytest
 import shapely
 from shapely.geometry import shape
 
-from browser_fixtures import ARTIFACTS, LiveServer
+from browser_fixtures import ARTIFACTS, served  # noqa: F401  (fixture: the demo on a live server)
 from test_viewer_sql_tiles import demo  # noqa: F401  (fixture: the 600-grid demo city)
 
 QGIS_PYTHON = "/usr/bin/python3"
@@ -41,21 +41,6 @@ def run_qgis(tmp_path: Path, *args: str) -> dict:
                           capture_output=True, text=True, env=env, timeout=300)
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
-
-
-@pytest.fixture
-def served(demo):  # noqa: F811
-    """The demo city on a live server; ``served.requests`` lists each request's path and query."""
-    requests = []
-
-    def recording(environ, start_response):
-        requests.append(f"{environ['PATH_INFO']}?{environ.get('QUERY_STRING', '')}")
-        return demo(environ, start_response)
-
-    server = LiveServer(recording)
-    server.requests = requests
-    yield server
-    server.stop()
 
 
 def test_qgis_adds_the_grids_collection_as_the_readme_says_and_reads_the_register(demo, served, tmp_path):  # noqa: F811
