@@ -71,10 +71,10 @@ def _snapshot(session, code: str, version: int):
 def _on_write(principal, action, code, expected):
     def hook(session, report):
         row = session.get(Grid, code)
+        if expected is None and (code in report.updated or code in report.unchanged):  # a create, of a grid that is there
+            raise Conflict(f"grid {code} already exists; change it with PUT or PATCH")
         if code in report.unchanged:
             return _check_still(row, expected)
-        if expected is None and code in report.updated:
-            raise Conflict(f"grid {code} already exists; change it with PUT or PATCH")
         if expected is not None and row.version != expected + 1:
             raise PreconditionFailed(f"grid {code} was changed by someone else meanwhile; read it again")
         before = _snapshot(session, code, row.version - 1) if expected is not None else None
