@@ -15,8 +15,10 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 import chinese_calendar
+import numpy as np
+import pandas as pd
 
-__all__ = ["CalendarError", "WorkCalendar", "load_overrides", "DEFAULT_WORKING_PERIODS"]
+__all__ = ["CalendarError", "WorkCalendar", "load_overrides", "working_days_array", "DEFAULT_WORKING_PERIODS"]
 
 # 上午 08:30–12:00, 下午 14:30–18:00: the office hours most Guangxi cities publish; configurable.
 DEFAULT_WORKING_PERIODS = ((time(8, 30), time(12, 0)), (time(14, 30), time(18, 0)))
@@ -167,3 +169,36 @@ class WorkCalendar:
             seconds += (min(period_end, end) - moment).total_seconds()
             moment = self._working_start(period_end)
         return seconds / per_day
+
+
+def working_days_array(calendar: WorkCalendar, starts, ends) -> np.ndarray:
+    """Working days between each pair of moments, vectorised (the KPIs' mean time to close).
+
+    Equal to :meth:`WorkCalendar.working_days_between` pair by pair: a table of working seconds
+    per calendar day is built once for the span, and each moment becomes working seconds since
+    its first day. NaT on either side gives NaN.
+    """
+    starts = pd.to_datetime(pd.Series(starts)).to_numpy("datetime64[s]")
+    ends = pd.to_datetime(pd.Series(ends)).to_numpy("datetime64[s]")
+    out = np.full(len(starts), np.nan)
+    valid = ~(np.isnat(starts) | np.isnat(ends))
+    if not valid.any():
+        return out
+    first = min(starts[valid].min(), ends[valid].min()).astype("datetime64[D]")
+    last = max(starts[valid].max(), ends[valid].max()).astype("datetime64[D]")
+    days = np.arange(first, last + 1, dtype="datetime64[D]")
+    working = np.fromiter((calendar.is_workday(d.item()) for d in days), bool, len(days))
+    bounds = np.array([[(s.hour * 60 + s.minute) * 60, (e.hour * 60 + e.minute) * 60] for s, e in calendar.periods])
+    per_day = float((bounds[:, 1] - bounds[:, 0]).sum())
+    before_day = np.concatenate([[0.0], np.cumsum(working * per_day)])[:-1]
+
+    def clock(moments):
+        day = moments.astype("datetime64[D]")
+        index = (day - first).astype(int)
+        second = (moments - day).astype(int)
+        inside = np.clip(second[:, None], bounds[:, 0], bounds[:, 1]) - bounds[:, 0]
+        return before_day[index] + working[index] * inside.sum(axis=1)
+
+    span = clock(ends[valid]) - clock(starts[valid])
+    out[valid] = np.maximum(span, 0) / per_day
+    return out

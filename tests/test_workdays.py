@@ -94,3 +94,17 @@ def test_bad_override_files_are_refused_with_the_reason(tmp_path, text, message)
     path.write_text(text)
     with pytest.raises(CalendarError, match=message):
         load_overrides(path)
+
+
+def test_the_vectorised_count_equals_the_one_by_one_count(calendar):
+    import numpy as np
+
+    from grids.workdays import working_days_array
+    rng = np.random.default_rng(7)
+    base = np.datetime64("2026-09-20T00:00")
+    starts = base + rng.integers(0, 40 * 24 * 60, 300).astype("timedelta64[m]")
+    ends = starts + rng.integers(0, 20 * 24 * 60, 300).astype("timedelta64[m]")
+    fast = working_days_array(calendar, starts, ends)
+    slow = [calendar.working_days_between(s.item(), e.item()) for s, e in zip(starts, ends)]
+    assert np.allclose(fast, slow, atol=1e-9)
+    assert np.isnan(working_days_array(calendar, [None], [base])).all()
