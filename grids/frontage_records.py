@@ -16,15 +16,19 @@ import pandas as pd
 
 from .fields import (attributes, choice_field, date_field, is_blank, phone_field, photo_field, ref_field,
                      stable_ref, text_field)
-from .frontages import ITEM_SETS, LIABLE, STATUSES, UNIT_KINDS, check_credit_code
+from .fields import count_field
+from .frontages import ITEM_SETS, LIABLE, ROAD_KINDS, STATUSES, UNIT_KINDS, check_credit_code, road_kind
 
 __all__ = ["FRONTAGE_FIELDS", "FRONTAGE_GEOMETRIES", "MAX_FRONT_M", "frontage_record", "frontage_records",
-           "frontage_ref"]
+           "frontage_ref", "ROAD_GEOMETRIES", "BUILDING_GEOMETRIES", "road_records", "building_records"]
 
 FRONTAGE_FIELDS = ("ref", "unit_name", "unit_kind", "credit_code", "contact", "phone", "address", "liable",
                    "item_set", "items", "signed_on", "expires_on", "status", "photo", "road", "front_m")
-FRONTAGE_GEOMETRIES = ("LineString", "Polygon")
-MAX_FRONT_M = 500.0   # a shop point's front width: a street block, not a whole street
+FRONTAGE_GEOMETRIES = ("LineString", "Polygon", "Point")   # a Point is a shop point with front_m
+ROAD_GEOMETRIES = ("LineString", "MultiLineString")
+BUILDING_GEOMETRIES = ("Polygon", "MultiPolygon")
+MAX_ROAD_WIDTH_M = 200.0
+MIN_FRONT_M, MAX_FRONT_M = 1.0, 500.0   # a shop point's front width: a door at least, a street block at most
 # Derived or written by the register (and exported beside the fields): never kept as attributes.
 _DERIVED = {"length_m", "grids", "effective_status", "version", "updated_at", "updated_by", "geometry", "id",
             "district", "unit_kind_label", "status_label", "lon", "lat"}
@@ -72,8 +76,8 @@ def _front_m(props, errors):
         number = float(str(value).strip())
     except ValueError:
         number = math.nan
-    if not math.isfinite(number) or not 0 < number <= MAX_FRONT_M:
-        errors.append(f"front_m must be a width in metres above 0 and at most {MAX_FRONT_M:g}, got {value!r}")
+    if not math.isfinite(number) or not MIN_FRONT_M <= number <= MAX_FRONT_M:
+        errors.append(f"front_m must be a width in metres from {MIN_FRONT_M:g} to {MAX_FRONT_M:g}, got {value!r}")
         return None
     return number
 
@@ -125,3 +129,87 @@ def frontage_records(table, item_sets: dict | None = None, geometries=None) -> t
         if errors:
             problems[i] = errors
     return records, problems
+
+
+def _osm_ref(props, prefix_of: dict):
+    """An OSM feature's ref: W123 for a way, R123 for a relation (GDAL's osm_id / osm_way_id)."""
+    for key, prefix in prefix_of.items():
+        value = props.get(key)
+        if not is_blank(value):
+            text = str(int(value)) if isinstance(value, float) and value.is_integer() else str(value).strip()
+            if text.isdigit():
+                return prefix + text
+    return None
+
+
+def _width(props, errors):
+    value = props.get("width_m")
+    if is_blank(value):
+        return None
+    try:
+        number = float(str(value).strip())
+    except ValueError:
+        number = math.nan
+    if not math.isfinite(number) or not 0 < number <= MAX_ROAD_WIDTH_M:
+        errors.append(f"width_m must be a road width in metres above 0 and at most {MAX_ROAD_WIDTH_M:g}, "
+                      f"got {value!r}")
+        return None
+    return number
+
+
+def road_record(props: dict, geometry=None) -> tuple[dict | None, list[str]]:
+    """Return (record, errors) for one road line; (None, []) for an OSM line that is no road (a river, a path).
+
+    ``kind`` is ``main`` or ``lane``, else read from OSM's ``highway`` (:func:`grids.frontages.road_kind`).
+    """
+    errors: list[str] = []
+    highway = props.get("highway")
+    if is_blank(props.get("kind")) and "highway" in props:
+        if road_kind(highway) is None:
+            return None, []
+        kind = road_kind(highway)
+    else:
+        kind = choice_field(props, "kind", {k: k for k in ROAD_KINDS}, errors)
+    record = {"ref": ref_field(props, "ref", errors) or _osm_ref(props, {"osm_id": "W", "osm_way_id": "W"}),
+              "name": text_field(props, "name", errors, required=False), "kind": kind,
+              "width_m": _width(props, errors)}
+    if record["ref"] is None and geometry is not None and not errors:
+        record["ref"] = stable_ref("R", (record["name"],), geometry)
+    return record, errors
+
+
+def building_record(props: dict, geometry=None) -> tuple[dict | None, list[str]]:
+    """Return (record, errors) for one footprint; (None, []) for an OSM area that is no building."""
+    if "building" in props and is_blank(props.get("building")):
+        return None, []
+    errors: list[str] = []
+    record = {"ref": ref_field(props, "ref", errors) or _osm_ref(props, {"osm_way_id": "W", "osm_id": "R"}),
+              "households": None if is_blank(props.get("households")) else count_field(props, "households", errors)}
+    if record["ref"] is None and geometry is not None and not errors:
+        record["ref"] = stable_ref("B", (), geometry)
+    return record, errors
+
+
+def _each(rows, geometries, make) -> tuple[list, dict, list]:
+    rows = rows.to_dict("records") if isinstance(rows, pd.DataFrame) else list(rows)
+    records, problems, skipped = [], {}, []
+    for i, props in enumerate(rows):
+        record, errors = make(props, None if geometries is None else geometries[i])
+        if record is None:
+            skipped.append(i)
+            continue
+        record["index"] = i
+        records.append(record)
+        if errors:
+            problems[i] = errors
+    return records, problems, skipped
+
+
+def road_records(table, geometries=None) -> tuple[list[dict], dict[int, list], list[int]]:
+    """Check the rows of a roads table; return (records with their row ``index``, row → reasons, rows skipped)."""
+    return _each(table, geometries, road_record)
+
+
+def building_records(table, geometries=None) -> tuple[list[dict], dict[int, list], list[int]]:
+    """Check the rows of a buildings table; return (records with their row ``index``, row → reasons, rows skipped)."""
+    return _each(table, geometries, building_record)

@@ -17,7 +17,7 @@ from .common import Features, refuse_if
 from .screen import screen_lonlat, screen_source
 
 __all__ = ["GEOJSON_SUFFIXES", "PRECISION_DEG", "read_file_features", "read_features", "snap_to_register_grid",
-           "read_table_or_refuse", "read_any_geometry"]
+           "read_table_or_refuse", "read_any_geometry", "of_types"]
 
 GEOJSON_SUFFIXES = {".geojson", ".json"}
 PRECISION_DEG = 1e-7
@@ -35,7 +35,7 @@ def read_file_features(path, crs, encoding, make_valid, settings, geometry_types
     if not props:  # an empty layer would land as nothing yet move the register's version
         raise ValidationFailed(f"{path.name} holds no features: nothing to import")
     source_crs = _source_crs(crs, declared, notes)
-    codes = [p.get("code") for p in props]
+    codes = [p.get("code", p.get("ref")) for p in props]
     converted, screened = screen_source(geoms, codes, source_crs, settings)
     converted, outside = screen_lonlat(_to_wgs84(converted, source_crs), codes, settings)
     parse_problems = list(parse_problems) + screened + outside
@@ -43,7 +43,7 @@ def read_file_features(path, crs, encoding, make_valid, settings, geometry_types
     checked, problems, more_notes = check_geometries(list(converted), codes, make_valid=make_valid,
                                                      polygonal=polygonal)
     if not polygonal:
-        checked = _of_types(checked, codes, geometry_types, problems)
+        checked = of_types(checked, codes, geometry_types, problems)
     # A feature the parser already refused has no geometry: report the parser's reason, not "missing".
     broken = {p.index for p in parse_problems}
     problems = list(parse_problems) + [p for p in problems if p.index not in broken]
@@ -51,7 +51,7 @@ def read_file_features(path, crs, encoding, make_valid, settings, geometry_types
                     problems)
 
 
-def _of_types(geoms, codes, types, problems) -> list:
+def of_types(geoms, codes, types, problems) -> list:
     """Refuse geometries of other types than the layer's (``types``: shapely type names)."""
     out = list(geoms)
     for i, geom in enumerate(out):
