@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from grids.codes import check_region_code
 from grids.kpis import KPI_COLUMNS, month_bounds, monthly_kpis
+from grids.workdays import CalendarError
 
 from .. import case_rules as rules
 from ..errors import ValidationFailed
@@ -44,7 +45,10 @@ def kpi_table(engine, settings, month: str, region: str | None = None) -> pd.Dat
     with session_scope(engine) as session:
         cases = store.case_frame(session, under=region, due_from=start.to_pydatetime(),
                                  due_before=end.to_pydatetime())
-        table = monthly_kpis(cases, month, rules.work_calendar(settings))
+        try:
+            table = monthly_kpis(cases, month, rules.work_calendar(settings))
+        except CalendarError as exc:   # a closed case in a year the calendar does not know
+            raise ValidationFailed(str(exc)) from None
         codes = table["code"].astype(str).tolist()
         names = dict(session.execute(select(Region.code, Region.name).where(
             Region.code.in_(sorted({c for c in codes if len(c) <= 12}) or [""]))).all())

@@ -123,9 +123,14 @@ def case_events(session, case_ids) -> dict:
     return out
 
 
-def overdue_clause(now: datetime):
-    """SQL for "overdue": open past the deadline, or closed after it (grids.cases.is_overdue)."""
-    return or_(and_(Case.closed_at.is_(None), Case.deadline < now), Case.closed_at > Case.deadline)
+def overdue_clause(now: datetime, overdue: bool = True):
+    """SQL for "overdue": open past the deadline, or closed after it (grids.cases.is_overdue); or its opposite.
+
+    The opposite is spelled out rather than negated: NOT over a NULL ``closed_at`` would be NULL.
+    """
+    if overdue:
+        return or_(and_(Case.closed_at.is_(None), Case.deadline < now), Case.closed_at > Case.deadline)
+    return or_(and_(Case.closed_at.is_(None), Case.deadline >= now), Case.closed_at <= Case.deadline)
 
 
 def list_cases(session, *, under=None, category=None, state=None, severity=None, overdue=None, now=None,
@@ -139,8 +144,7 @@ def list_cases(session, *, under=None, category=None, state=None, severity=None,
     if under:
         stmt = stmt.where(Case.grid.like(f"{under}%"))
     if overdue is not None:
-        clause = overdue_clause(now)
-        stmt = stmt.where(clause if overdue else ~clause)
+        stmt = stmt.where(overdue_clause(now, overdue))
     if cursor:
         stmt = stmt.where(Case.id > cursor)
     return list(session.scalars(stmt))
