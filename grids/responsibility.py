@@ -15,18 +15,19 @@ import shapely
 from .crs import to_metric
 from .frontages import ZONE_RULES
 
-__all__ = ["REACH_M", "responsible_party", "search_window"]
+__all__ = ["REACH_M", "responsible_party", "responsible_parties", "search_window"]
 
 REACH_M = ZONE_RULES.max_depth_m
 
 
-def search_window(lon: float, lat: float, metric_crs, reach_m: float = REACH_M) -> tuple:
-    """The lon/lat box holding every spot within ``reach_m`` metres of (lon, lat): a query window."""
-    point = to_metric([shapely.Point(lon, lat)], metric_crs)[0]
+def search_window(lon: float, lat: float, metric_crs, reach_m: float = REACH_M, *, to=None) -> tuple:
+    """The lon/lat box holding every spot within ``reach_m`` metres of (lon, lat), or of the box to ``to`` (lon, lat)."""
+    corners = to_metric([shapely.Point(lon, lat), shapely.Point(*(to or (lon, lat)))], metric_crs)
+    x0, x1 = sorted(c.x for c in corners)
+    y0, y1 = sorted(c.y for c in corners)
     back = pyproj.Transformer.from_crs(metric_crs, "EPSG:4326", always_xy=True)
-    xs = [point.x - reach_m, point.x + reach_m, point.x - reach_m, point.x + reach_m]
-    ys = [point.y - reach_m, point.y - reach_m, point.y + reach_m, point.y + reach_m]
-    lons, lats = back.transform(xs, ys)
+    lons, lats = back.transform([x0 - reach_m, x1 + reach_m, x0 - reach_m, x1 + reach_m],
+                                [y0 - reach_m, y0 - reach_m, y1 + reach_m, y1 + reach_m])
     return min(lons), min(lats), max(lons), max(lats)
 
 
@@ -35,27 +36,37 @@ def _polygonal(geoms) -> np.ndarray:
     return np.isin(types, [shapely.GeometryType.POLYGON, shapely.GeometryType.MULTIPOLYGON])
 
 
-def responsible_party(lon: float, lat: float, places, frontages, metric_crs, reach_m: float = REACH_M):
-    """Return ``("place", ref)``, ``("frontage", ref)`` or None (the grid's leader answers).
+def responsible_parties(lons, lats, places, frontages, metric_crs, reach_m: float = REACH_M) -> list:
+    """The party of each point: ``("place", ref)``, ``("frontage", ref)`` or None (the grid's leader answers).
 
-    ``places`` and ``frontages``: sequences of (ref, EPSG:4326 geometry) near the point. A polygon
+    ``places`` and ``frontages``: sequences of (ref, EPSG:4326 geometry) near the points. A polygon
     holding the point wins (a place before a frontage zone, the smaller of two); else the nearest
     line front or point place within ``reach_m``, a place first at equal distance.
     """
+    out = [None] * len(lons)
     candidates = [("place", r, g) for r, g in places] + [("frontage", r, g) for r, g in frontages]
-    if not candidates:
-        return None
+    if not candidates or not len(lons):
+        return out
     geoms = to_metric(np.asarray([c[2] for c in candidates], dtype=object), metric_crs)
-    point = to_metric([shapely.Point(lon, lat)], metric_crs)[0]
+    points = to_metric(shapely.points(np.asarray(lons, dtype=float), np.asarray(lats, dtype=float)), metric_crs)
     areal = _polygonal(geoms)
-    inside = areal & shapely.contains(geoms, point)
-    if inside.any():
-        order = sorted(np.flatnonzero(inside), key=lambda i: (candidates[i][0] != "place", shapely.area(geoms[i]),
-                                                              candidates[i][1]))
-        return candidates[order[0]][:2]
-    distance = shapely.distance(geoms, point)
-    near = ~areal & (distance <= reach_m)
-    if not near.any():
-        return None
-    order = sorted(np.flatnonzero(near), key=lambda i: (distance[i], candidates[i][0] != "place", candidates[i][1]))
-    return candidates[order[0]][:2]
+    areas = shapely.area(geoms)
+    point_index, hit = shapely.STRtree(geoms).query(points, predicate="dwithin", distance=reach_m)
+    distance = shapely.distance(geoms[hit], points[point_index])
+    inside = areal[hit] & (distance == 0) & shapely.contains(geoms[hit], points[point_index])
+    best: dict = {}
+    for p, h, d, held in zip(point_index.tolist(), hit.tolist(), distance.tolist(), inside.tolist()):
+        if areal[h] and not held:
+            continue   # near a zone but outside it: the zone's edge is the unit's limit
+        kind, ref, _ = candidates[h]
+        rank = (0, kind != "place", float(areas[h]), ref) if held else (1, d, kind != "place", ref)
+        if p not in best or rank < best[p][0]:
+            best[p] = (rank, (kind, ref))
+    for p, (_, party) in best.items():
+        out[p] = party
+    return out
+
+
+def responsible_party(lon: float, lat: float, places, frontages, metric_crs, reach_m: float = REACH_M):
+    """The party of one point (see :func:`responsible_parties`)."""
+    return responsible_parties([lon], [lat], places, frontages, metric_crs, reach_m)[0]

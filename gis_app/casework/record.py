@@ -29,7 +29,8 @@ from ..storage.schema import Case, Inspection
 from . import clock
 from .shapes import LEVELS
 
-__all__ = ["record_inspection", "MAX_PHOTOS", "FUTURE_SLACK", "responsible_for", "remove_photos"]
+__all__ = ["record_inspection", "MAX_PHOTOS", "FUTURE_SLACK", "responsible_for", "remove_photos", "open_cases",
+           "addressed_to"]
 
 MAX_PHOTOS = 6
 FUTURE_SLACK = timedelta(minutes=10)   # a phone's clock a little ahead is not a time in the future
@@ -80,6 +81,11 @@ def responsible_for(session, settings, lon, lat, frontage=None, place=None) -> t
     return responsible_party(lon, lat, places, frontages, crs) or (None, None)
 
 
+def addressed_to(kind, ref, leader, grid) -> tuple:
+    """(kind, ref) a case is addressed to: the unit found, else the grid's leader, else the grid itself."""
+    return (kind, ref) if kind else (("grid_leader", leader) if leader else ("grid", grid))
+
+
 def remove_photos(instance, urls) -> None:
     """Delete photos written for a write that did not land."""
     for url in urls:
@@ -122,7 +128,7 @@ def record_inspection(engine, settings, principal, body: dict, photos=()) -> tup
     with session_scope(engine) as session:
         kind_of, ref = responsible_for(session, settings, lon, lat, body.get("frontage"), body.get("place"))
         leader = store.grid_leader(session, grid) if kind_of is None else None
-    addressed = (kind_of, ref) if kind_of else (("grid_leader", leader) if leader else ("grid", grid))
+    addressed = addressed_to(kind_of, ref, leader, grid)
     instance = settings["SANIGRID_INSTANCE"]
     urls = []
     try:
@@ -147,20 +153,27 @@ def _write(session, principal, body, listed, value, failed, emergency, deadlines
         "checklist_version": listed.version, "checklist_items": [dict(i) for i in listed.items],
         "results": dict(body.get("results") or {}), "score": value, "notes": body.get("notes") or None,
         "photos": urls, "exif": locations, "created_at": now, "created_by": actor})
-    cases, events = [], []
+    case_ids = open_cases(session, inspection_id, failed, emergency, deadlines, grid, lon, lat, addressed, at, now,
+                          actor)
+    audit(session, actor, "create", "inspections", inspection_id, None,
+          {"score": value, "grid": grid, "cases": case_ids})
+    return inspection_id, case_ids
+
+
+def open_cases(session, inspection_id, failed, emergency, deadlines, grid, lon, lat, addressed, at, now,
+               actor) -> list[str]:
+    """Insert one registered case (and its ``register`` event) per failed item; return their ids."""
+    ids = []
     for item, deadline in zip(failed, deadlines):
         case_id = store.next_id(session, Case)
-        cases.append({"id": case_id, "inspection_id": inspection_id, "item": item["key"],
-                      "category": item["category"], "severity": "emergency" if item["key"] in emergency else "normal",
-                      "grid": grid, "lon": lon, "lat": lat, "addressed_kind": addressed[0],
-                      "addressed_ref": addressed[1], "assignee": None, "level": "grid", "state": "registered",
-                      "registered_at": at, "deadline": deadline, "closed_at": None, "deferrals": 0, "reworks": 0,
-                      "rectified_by": None, "evidence": None, "notes": item["label"], "version": 1, "attrs": {},
-                      "updated_at": now, "updated_by": actor})
-        events.append({"case_id": case_id, "action": "register", "from_state": None, "to_state": "registered",
-                       "by": actor, "at": at, "note": None, "details": {"inspection": inspection_id}})
-        session.flush()
-        store.insert_cases(session, cases[-1:], events[-1:])
-    audit(session, actor, "create", "inspections", inspection_id, None,
-          {"score": value, "grid": grid, "cases": [c["id"] for c in cases]})
-    return inspection_id, [c["id"] for c in cases]
+        case = {"id": case_id, "inspection_id": inspection_id, "item": item["key"], "category": item["category"],
+                "severity": "emergency" if item["key"] in emergency else "normal", "grid": grid, "lon": lon,
+                "lat": lat, "addressed_kind": addressed[0], "addressed_ref": addressed[1], "assignee": None,
+                "level": "grid", "state": "registered", "registered_at": at, "deadline": deadline, "closed_at": None,
+                "deferrals": 0, "reworks": 0, "rectified_by": None, "evidence": None, "notes": item.get("label"),
+                "version": 1, "attrs": {}, "updated_at": now, "updated_by": actor}
+        event = {"case_id": case_id, "action": "register", "from_state": None, "to_state": "registered",
+                 "by": actor, "at": at, "note": None, "details": {"inspection": inspection_id}}
+        store.insert_cases(session, [case], [event])
+        ids.append(case_id)
+    return ids

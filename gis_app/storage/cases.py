@@ -72,14 +72,18 @@ def insert_cases(session, rows: list[dict], events: list[dict]) -> None:
 
 
 def upsert_cases(session, rows: list[dict], events: list[dict], known: dict) -> None:
-    """Insert new cases and replace imported ones (``known``: id → stored version) with their import event."""
-    new = [r for r in rows if r["id"] not in known]
+    """Insert new cases, replace stored ones (``known``: id → stored version, bumped), add every event."""
     for row in rows:
         if row["id"] in known:
             row["version"] = known[row["id"]] + 1
             session.execute(update(Case).where(Case.id == row["id"]).values(**row))
-    insert_cases(session, new, events)
-    if not new and rows:
+    for start in range(0, len(rows), _CHUNK):
+        new = [r for r in rows[start:start + _CHUNK] if r["id"] not in known]
+        if new:
+            session.execute(insert(Case.__table__), new)
+    for start in range(0, len(events), _CHUNK):
+        session.execute(insert(CaseEvent.__table__), events[start:start + _CHUNK])
+    if rows:
         bump_layer_version(session, "cases")
 
 
