@@ -117,7 +117,7 @@ def import_(ctx: _App, layer, file, crs, encoding, codes, dry_run, make_valid):
 
 
 @cli.command()
-@click.argument("layer", type=click.Choice(["regions", "grids", "people", "roles"]))
+@click.argument("layer", type=click.Choice(["regions", "grids", "people", "roles", "frontages", "places"]))
 @click.option("--format", "fmt", required=True, type=click.Choice(["geojson", "gpkg", "shp", "csv", "xlsx"]))
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False))
 @click.option("--district", help="only this district (6-digit code) or any region code")
