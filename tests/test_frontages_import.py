@@ -308,3 +308,31 @@ def test_the_cli_imports_dry_runs_and_exports_frontages(runner, files, tmp_path)
     assert done.exit_code == 0 and "frontages: 2 rows" in done.output
     refused = runner.invoke(cli, ["import", "frontages", str(write(tmp_path, "x.geojson", [gate_zone(unit_kind="?")]))])
     assert refused.exit_code == 1 and "unit_kind '?'" in refused.output
+
+
+def test_derive_writes_the_zones_and_apply_imports_them_as_not_visited(runner, engine, tmp_path):
+    """A 20 m × 18 m building 12 m north of a main road's centreline: its zone reaches the kerb, 10 m off."""
+    houses = write(tmp_path, "b.geojson", [feature({"ref": "B1", "name": "阳和商厦"},
+                                                   box(X0 + 100, ROAD_Y + 12, X0 + 120, ROAD_Y + 30))])
+    out = tmp_path / "zones.geojson"
+    runner.invoke(cli, ["init"])
+    dry = runner.invoke(cli, ["frontages", "derive", "--buildings", str(houses), "--roads", str(road_file(tmp_path)),
+                              "-o", str(out)])
+    assert dry.exit_code == 0 and "dry run: nothing imported" in dry.output, dry.output
+    (zone,) = orjson.loads(out.read_bytes())["features"]
+    assert zone["properties"]["front_length_m"] == pytest.approx(20, abs=0.01)
+    assert zone["properties"]["depth_m"] == pytest.approx(2, abs=0.01) and zone["properties"]["road"] == "阳和大道"
+    area = shapely.area(to_metric([shapely.geometry.shape(zone["geometry"])], METRIC)[0])
+    assert area == pytest.approx(40, abs=0.2)   # 20 m × 2 m, its corners on the 1e-7° (1 cm) grid
+    applied = runner.invoke(cli, ["frontages", "derive", "--buildings", str(houses), "--roads",
+                                  str(road_file(tmp_path)), "--apply", "--unit-kind", "enterprise"])
+    assert applied.exit_code == 0 and "created 1" in applied.output, applied.output
+    with session_scope(engine) as s:
+        stored = load_frontages(s)
+    assert stored["unit_name"].tolist() == ["阳和商厦"] and stored["status"].tolist() == ["not_visited"]
+    assert stored["unit_kind"].tolist() == ["enterprise"]
+
+
+def test_derive_needs_an_output_or_apply(runner, tmp_path):
+    result = runner.invoke(cli, ["frontages", "derive", "--buildings", "b.geojson", "--roads", "r.geojson"])
+    assert result.exit_code == 2 and "-o FILE" in result.output
