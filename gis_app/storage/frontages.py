@@ -26,7 +26,7 @@ from .geometry import SRID
 from .schema import Building, Frontage, Grid, Meta, Place, Road
 
 __all__ = ["load_frontages", "load_places", "load_roads", "load_buildings", "FRONTAGE_COLUMNS", "PLACE_COLUMNS",
-           "ROAD_COLUMNS", "BUILDING_COLUMNS", "layer_version", "grids_in", "count_rows"]
+           "ROAD_COLUMNS", "BUILDING_COLUMNS", "layer_version", "grids_in", "count_rows", "grids_of"]
 
 FRONTAGE_COLUMNS = ["ref", "unit_name", "unit_kind", "credit_code", "contact", "phone", "address", "liable",
                     "item_set", "items", "signed_on", "expires_on", "status", "photo", "road", "length_m",
@@ -231,3 +231,14 @@ def load_buildings(session, bbox=None, district=None, grid=None) -> gpd.GeoDataF
     """Return building footprints (ref, households) meeting the filters, ordered by ref."""
     rows, geoms = _rows(session, Building, BUILDING_COLUMNS, bbox, grid or district)
     return _in_grids(session, _frame(rows, geoms, BUILDING_COLUMNS, with_attrs=False), grid or district)
+
+
+def grids_of(session, layer: str, geoms, metric=None) -> list[list[str]]:
+    """The grid codes each geometry (EPSG:4326) of a frontage or place would lie in: the access checks' question."""
+    geoms = np.asarray(list(geoms), dtype=object)
+    if not len(geoms):
+        return []
+    around = grids_in(session, tuple(shapely.total_bounds(geoms).tolist()))
+    if layer == "frontages":
+        return _frontage_grids(geoms, around, metric)
+    return [[g] if g else [] for g in _place_grid(geoms, around, metric)]
