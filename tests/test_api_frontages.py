@@ -179,3 +179,18 @@ def test_locate_names_the_frontage_unit_and_the_place_responsible(streets, clien
     assert client.post(PLACES, json=market, headers=token("editor")).status_code == 201
     assert at(X0 + 340, Y0 + 50)["place"]["name"] == "阳和农贸市场"   # the index follows the write
     assert at(X0 + 340, Y0 + 50)["place"]["kind_label"] == "农贸市场"
+
+
+def test_the_grid_page_and_signboard_list_the_grids_frontage_units(streets, client):
+    page = client.get(f"/grids/{COMMUNITY}002").get_data(as_text=True)
+    table = page.split('id="sg-frontages"')[1].split("</table>")[0]
+    assert "柳州螺蛳粉店" in table and "卫生、秩序" in table and "已签" in table and "2030-06-30" in table
+    assert "阳和街道办事处" not in table   # its zone lies in grids 001 and 003
+    board = page.split('id="sg-sign-units"')[1].split("</div>")[0]
+    assert "柳州螺蛳粉店" in board and "已签" in board
+    other = client.get(f"/grids/{COMMUNITY}003").get_data(as_text=True).split('id="sg-frontages"')[1]
+    assert "阳和街道办事处" in other and "拒签" in other and "柳州螺蛳粉店" not in other.split("</table>")[0]
+    empty = client.get(f"/grids/{COMMUNITY}004?lang=en").get_data(as_text=True)
+    assert "no frontage unit registered in this grid" in empty and 'id="sg-sign-units"' not in empty
+    english = client.get(f"/grids/{COMMUNITY}001?lang=en").get_data(as_text=True)
+    assert "sanitation, order" in english and "signed" in english
