@@ -94,7 +94,8 @@ def serve(ctx: _App, host, port):
 
 
 @cli.command("import")
-@click.argument("layer", type=click.Choice(["regions", "grids", "people"]))
+@click.argument("layer", type=click.Choice(["regions", "grids", "people", "frontages", "places", "roads",
+                                           "buildings"]))
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--crs", help="coordinates' CRS when the file does not say: EPSG:n, gcj02 or bd09")
 @click.option("--encoding", help="text encoding of a Shapefile DBF or CSV, e.g. gbk")
@@ -103,7 +104,7 @@ def serve(ctx: _App, host, port):
 @click.option("--make-valid", is_flag=True, help="repair invalid geometries instead of refusing them")
 @pass_app
 def import_(ctx: _App, layer, file, crs, encoding, codes, dry_run, make_valid):
-    """Import a layer from GeoJSON, GeoPackage, Shapefile or CSV: all or nothing."""
+    """Import a layer from GeoJSON, GeoPackage, Shapefile, CSV or xlsx: all or nothing, upserted by code or ref."""
     from .imports import import_file
     try:
         report = import_file(ctx.engine, ctx.settings, layer, file, crs=crs, encoding=encoding,
