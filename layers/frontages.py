@@ -13,6 +13,8 @@ import folium
 import geopandas as gpd
 import pandas as pd
 
+from grids.frontages import STATUSES, UNIT_KINDS
+
 from .geojson import TextGeoJson
 from .registry import register
 from .styles import FRONTAGE_STATUS_COLORS
@@ -21,15 +23,16 @@ from .viewer import STREET_ZOOM, ViewportGeoJson
 __all__ = ["FRONTAGE_LABELS", "POPUP_FIELDS", "LINE_WEIGHT", "frontage_layer", "frontage_labels",
            "frontage_style"]
 
-#: Chinese labels: the popup's field names, the statuses, the commitment items and the unit kinds
+#: Chinese labels: the popup's field names and the commitment items here; the statuses and unit kinds
+#: are the domain's own (grids.frontages STATUSES, UNIT_KINDS)
 FRONTAGE_LABELS = {
     "layer": "门前三包", "unit_name": "责任单位", "unit_kind": "单位类别", "status": "签约状态", "items": "责任事项",
     "signed_on": "签订日期", "expires_on": "到期日期", "contact": "联系人", "phone": "电话", "address": "地址",
     "road": "所临道路", "length_m": "长度(m)", "grids": "所在网格",
-    "status_signed": "已签订", "status_expired": "已过期", "status_refused": "拒签", "status_not_visited": "未走访",
     "item_sanitation": "市容环境卫生", "item_order": "市容秩序", "item_greenery": "绿化", "item_facilities": "公共设施",
     "item_snow": "除雪铲冰",
-    "kind_government": "机关", "kind_association": "团体", "kind_enterprise": "企事业单位", "kind_individual": "个体商户",
+    **{f"status_{key}": label for key, label in STATUSES.items()},
+    **{f"kind_{key}": label for key, label in UNIT_KINDS.items()},
 }
 #: what a popup shows, in this order (``*_label`` columns are the coded values in words)
 POPUP_FIELDS = ["unit_name", "unit_kind", "status", "items", "signed_on", "expires_on", "contact", "phone",

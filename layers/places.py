@@ -14,6 +14,8 @@ import folium
 import geopandas as gpd
 import pandas as pd
 
+from grids.places import PLACE_KINDS
+
 from .geojson import TextGeoJson
 from .registry import register
 from .styles import PLACE_COLOR
@@ -24,18 +26,15 @@ __all__ = ["PLACE_LABELS", "ICON_KINDS", "ICON_PX", "icon_path", "icon_urls", "p
 ICON_DIR = "icons/places"          # under static/
 ICON_PX = 28
 STATIC = Path(__file__).resolve().parents[1] / "static"
-#: Chinese labels: the popup's field names and the default kinds (SANIGRID_PLACE_KINDS's default keys)
+#: Chinese labels: the popup's field names here, the default kinds the domain's (grids.places.PLACE_KINDS)
 PLACE_LABELS = {
     "layer": "重点场所", "name": "名称", "kind": "类别", "operator": "经营/管理单位", "contact": "联系人",
     "phone": "电话", "address": "地址", "licence_no": "卫生许可证", "licence_expires": "许可证有效期至",
     "health_certs": "健康证(张)", "staff": "从业人员", "grid": "所在网格",
-    "kind_farmers_market": "农贸市场", "kind_construction_site": "建筑工地", "kind_public_toilet": "公共厕所",
-    "kind_refuse_point": "垃圾收集点", "kind_transfer_station": "垃圾转运站", "kind_small_shop": "六小门店",
-    "kind_school": "学校", "kind_urban_village": "城中村", "kind_old_compound": "老旧小区",
-    "kind_public_place": "公共场所",
+    **{f"kind_{key}": label for key, label in PLACE_KINDS.items()},
 }
-#: the kinds with an icon of their own
-ICON_KINDS = tuple(key[len("kind_"):] for key in PLACE_LABELS if key.startswith("kind_"))
+#: the kinds with an icon of their own: every default kind
+ICON_KINDS = tuple(PLACE_KINDS)
 POPUP_FIELDS = ["name", "kind", "operator", "contact", "phone", "address", "licence_no", "licence_expires",
                 "health_certs", "staff", "grid"]
 POLYGON_STYLE = {"color": PLACE_COLOR, "weight": 2, "dashArray": "5 4", "fillColor": PLACE_COLOR,

@@ -10,7 +10,8 @@ import shapely
 from geopandas.testing import assert_geodataframe_equal
 
 from grids.demo import METRIC_CRS, build_demo_city
-from grids.demo.places import PLACE_KINDS
+from grids.frontages import check_credit_code
+from grids.places import PLACE_KINDS
 
 N = 455
 TODAY = dt.date(2026, 5, 1)
@@ -81,6 +82,7 @@ def test_units_look_real(city):
     assert set(f["unit_kind"]) == {"government", "association", "enterprise", "individual"}
     codes = f["credit_code"].dropna()
     assert len(codes) > 0.7 * len(f) and codes.map(valid_credit_code).all()
+    assert codes.map(check_credit_code).isna().all()   # the import's own check agrees
     assert f["phone"].str.fullmatch(r"1\d{10}").all() and f["unit_name"].str.len().min() >= 3
     assert set(map(tuple, f["items"])) <= {("sanitation", "order", "greenery"),
                                            ("sanitation", "order", "greenery", "facilities", "snow")}
@@ -128,3 +130,21 @@ def test_same_seed_and_day_same_frontages_other_seed_or_day_other(city):
 def test_today_must_be_a_date():
     with pytest.raises(TypeError, match="today must be a datetime.date"):
         build_demo_city(N, today="2026-05-01")
+
+
+def test_the_loaded_demo_holds_them_and_the_register_sees_the_low_grid(app, engine):
+    """Through the validated import: every frontage and place lands, and the stored statuses keep the gap."""
+    from gis_app.demo_loader import load_demo
+    from gis_app.storage import session_scope
+    from gis_app.storage.frontages import load_frontages, load_places
+    load_demo(engine, app.config, n_grids=N, seed=2, replace=False)
+    city = build_demo_city(N, seed=2)              # the loader's day: today
+    with session_scope(engine) as session:
+        frontages, places = load_frontages(session), load_places(session)
+    assert sorted(frontages["ref"]) == sorted(city.frontages["ref"])
+    assert sorted(places["ref"]) == sorted(city.places["ref"]) and set(places["kind"]) == set(PLACE_KINDS)
+    stored = places.set_index("ref")["grid"].sort_index()         # the register derives the grid of each
+    assert stored.tolist() == city.places.set_index("ref")["grid"].sort_index().tolist()
+    low = frontages[frontages["grids"].map(lambda g: g == [city.shortfalls["frontage_low_grid"]])]
+    metres = low.to_crs(METRIC_CRS).length
+    assert 45 < 100 * metres[low["effective_status"] == "signed"].sum() / metres.sum() < 75

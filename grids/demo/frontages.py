@@ -16,10 +16,12 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from grids.frontages import ITEM_SETS
+
 from .people import _names, _phones
 
 __all__ = ["FRONT_M", "SETBACK_M", "UNSIGNED_SHARE", "LOW_SIGNED_SHARE", "TERM_DAYS", "EXPIRING_IN_DAYS",
-           "ITEM_SETS", "build_frontages", "credit_code", "street_grids"]
+           "build_frontages", "credit_code", "street_grids"]
 
 FRONT_M = (6.0, 30.0)            # a shop front to an office building's
 GAP_M = (1.0, 12.0)              # between two units: a gateway, a lane, a blank wall
@@ -31,8 +33,6 @@ LOW_SIGNED_SHARE = 0.55          # the planted grid's signed share of length
 TERM_DAYS = 3 * 365              # a commitment runs three years
 MIN_LEFT_DAYS = 45               # an ordinary signed commitment has at least this long to run
 EXPIRING_IN_DAYS = 12            # the planted unit's commitment ends this many days after today
-ITEM_SETS = {"三包": ["sanitation", "order", "greenery"],
-             "五包": ["sanitation", "order", "greenery", "facilities", "snow"]}
 _UNIT_KINDS = {"individual": 0.62, "enterprise": 0.30, "government": 0.04, "association": 0.04}
 _UNSIGNED_KINDS = {"lapsed": 0.3, "expired": 0.2, "refused": 0.2, "not_visited": 0.3}   # lapsed: signed, past expiry
 _CODE_PREFIX = {"government": "11", "association": "51", "enterprise": "91", "individual": "92"}

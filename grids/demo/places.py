@@ -1,4 +1,4 @@
-"""Key places (重点场所) of the demo city: at least one of every default kind, near the grids' street fronts.
+"""Key places (重点场所) of the demo city: at least one of every default kind (grids.places.PLACE_KINDS).
 
 Toilets and refuse points stand by each street grid's row of frontages (so a street view shows
 both), markets in the market grids, a school for every few grids, building sites and old compounds
@@ -17,11 +17,8 @@ import shapely
 from .frontages import street_grids
 from .people import _names, _phones
 
-__all__ = ["PLACE_KINDS", "build_places"]
+__all__ = ["build_places"]
 
-#: the default kinds (SANIGRID_PLACE_KINDS): every one appears in the demo
-PLACE_KINDS = ("farmers_market", "construction_site", "public_toilet", "refuse_point", "transfer_station",
-               "small_shop", "school", "urban_village", "old_compound", "public_place")
 _REF_CODES = {"farmers_market": "FM", "construction_site": "CS", "public_toilet": "PT", "refuse_point": "RP",
               "transfer_station": "TS", "small_shop": "SS", "school": "SC", "urban_village": "UV",
               "old_compound": "OC", "public_place": "PP"}
