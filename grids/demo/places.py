@@ -23,6 +23,7 @@ _REF_CODES = {"farmers_market": "FM", "construction_site": "CS", "public_toilet"
               "transfer_station": "TS", "small_shop": "SS", "school": "SC", "urban_village": "UV",
               "old_compound": "OC", "public_place": "PP"}
 STREET_SIDE_M = 10.0       # a toilet or a refuse point this far inside the grid from its street edge
+SHOP_DEPTH_M = 15.0        # a shop's point inside its premises, behind its front (its icon leaves the front seen)
 _COMPOUNDS = ("机械厂宿舍", "纺织厂生活区", "粮食局宿舍", "化工厂宿舍", "铁路新村", "电厂宿舍", "邮电小区", "糖厂宿舍")
 _PUBLIC = ("宾馆", "大酒店", "洗浴中心", "KTV", "健身会所", "美容美发店", "网吧", "游泳馆")
 _SHOPS = ("小餐馆", "小食杂店", "小美容美发店", "小旅店", "小歌舞厅", "小浴室")
@@ -124,13 +125,13 @@ def _transfer_stations(street: pd.DataFrame, rng) -> pd.DataFrame:
 
 
 def _shops(frontages: pd.DataFrame, rng) -> pd.DataFrame:
-    """六小 shops: one individual business in eight, at the middle of its front, a few metres in."""
+    """六小 shops: one individual business in eight, SHOP_DEPTH_M behind the middle of its front."""
     part = frontages[(frontages["unit_kind"] == "individual") & (rng.random(len(frontages)) < 0.125)]
     rows = []
     for code, name, front in zip(part["grid"], part["unit_name"], part["geometry"]):
         a, b = np.asarray(front.coords)
         direction = (b - a) / np.hypot(*(b - a))
-        middle = (a + b) / 2 + np.array([-direction[1], direction[0]]) * 3.0
+        middle = (a + b) / 2 + np.array([-direction[1], direction[0]]) * SHOP_DEPTH_M
         rows.append(_row("small_shop", code, shapely.Point(middle), name=name))
     return pd.DataFrame(rows)
 
