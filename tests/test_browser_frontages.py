@@ -147,7 +147,7 @@ def test_a_click_on_a_frontage_opens_its_unit(street):
     text = page.inner_text(".leaflet-popup-content")
     assert name in text and "责任事项" in text and "到期日期" in text and "联系人" in text
     assert page.locator(".leaflet-popup-content .sg-popup[data-grid]").count() == 0    # not the grid's popup
-    page.wait_for_function("getComputedStyle(document.querySelector('.leaflet-popup')).opacity === '1'")
+    page.wait_for_function("() => getComputedStyle(document.querySelector('.leaflet-popup')).opacity === '1'")
     recorded.screenshot("viewer-frontage-popup")
 
 
