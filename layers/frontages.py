@@ -17,7 +17,7 @@ from grids.frontages import STATUSES, UNIT_KINDS
 
 from .geojson import TextGeoJson
 from .registry import register
-from .styles import FRONTAGE_STATUS_COLORS
+from .styles import FRONTAGE_STATUS_COLORS, frontage_color
 from .viewer import STREET_ZOOM, ViewportGeoJson
 
 __all__ = ["FRONTAGE_LABELS", "POPUP_FIELDS", "LINE_WEIGHT", "frontage_layer", "frontage_labels",
@@ -34,7 +34,7 @@ FRONTAGE_LABELS = {
     **{f"status_{key}": label for key, label in STATUSES.items()},
     **{f"kind_{key}": label for key, label in UNIT_KINDS.items()},
 }
-#: what a popup shows, in this order (``*_label`` columns are the coded values in words)
+#: what a popup shows, in this order (coded values - status, unit kind, items - in words)
 POPUP_FIELDS = ["unit_name", "unit_kind", "status", "items", "signed_on", "expires_on", "contact", "phone",
                 "address", "road", "length_m", "grids"]
 LINE_WEIGHT = 5   # px: a shop front of 6 m is 3 px long at street zoom; thick enough to hit with a finger
@@ -47,7 +47,7 @@ def frontage_labels(labels: dict | None = None) -> dict:
 
 def frontage_style(status: str) -> dict:
     """The Leaflet style of a frontage of one effective status; a click stays with the frontage."""
-    color = FRONTAGE_STATUS_COLORS.get(status, "#3388ff")
+    color = frontage_color(status)
     return {"color": color, "weight": LINE_WEIGHT, "opacity": 0.9, "fillColor": color, "fillOpacity": 0.35,
             "bubblingMouseEvents": False}
 

@@ -21,7 +21,8 @@ from .registry import register
 from .styles import PLACE_COLOR
 from .viewer import STREET_ZOOM, ViewportGeoJson
 
-__all__ = ["PLACE_LABELS", "ICON_KINDS", "ICON_PX", "icon_path", "icon_urls", "place_labels", "place_layer"]
+__all__ = ["PLACE_LABELS", "ICON_KINDS", "ICON_PX", "icon_files", "icon_path", "icon_urls", "place_labels",
+           "place_layer"]
 
 ICON_DIR = "icons/places"          # under static/
 ICON_PX = 28

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import numpy as np
 import pandas as pd
@@ -12,6 +13,8 @@ from geopandas.testing import assert_geodataframe_equal
 from grids.demo import METRIC_CRS, build_demo_city
 from grids.frontages import check_credit_code
 from grids.places import PLACE_KINDS
+from layers.frontages import frontage_layer
+from layers.places import place_layer
 
 N = 455
 TODAY = dt.date(2026, 5, 1)
@@ -148,3 +151,6 @@ def test_the_loaded_demo_holds_them_and_the_register_sees_the_low_grid(app, engi
     low = frontages[frontages["grids"].map(lambda g: g == [city.shortfalls["frontage_low_grid"]])]
     metres = low.to_crs(METRIC_CRS).length
     assert 45 < 100 * metres[low["effective_status"] == "signed"].sum() / metres.sum() < 75
+    drawn = [len(json.loads(part.data_json)["features"]) for layer in (frontage_layer(frontages), place_layer(places))
+             for part in layer._children.values()]          # the stored frames draw as they are read
+    assert sum(drawn[:-2]) == len(frontages) and drawn[-1] == len(places)
