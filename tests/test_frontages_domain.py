@@ -2,15 +2,17 @@
 import datetime as dt
 from pathlib import Path
 
+import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
 from shapely import affinity
 from shapely.geometry import LineString, Point, box
 
-from grids.frontages import (ITEM_SETS, STATUSES, UNIT_KINDS, ZONE_RULES, check_credit_code, effective_status,
-                             effective_statuses, expiring, frontage_length, nearest_road, points_to_segments,
-                             road_kind, split_by_grids)
+from grids.crs import metric_crs_for
+from grids.frontages import (ITEM_SETS, STATUSES, UNIT_KINDS, ZONE_RULES, check_credit_code, derive_zones,
+                             effective_status, effective_statuses, expiring, frontage_length, nearest_road,
+                             points_to_segments, road_kind, split_by_grids)
 
 from conftest import X0, Y0
 
@@ -153,3 +155,104 @@ def test_bad_credit_codes_are_named(code, reason):
                                            ("service", "lane"), ("footway", None), (None, None)])
 def test_road_kind_from_osm_highway(highway, kind):
     assert road_kind(highway) == kind
+
+
+# ---- the zone rule ------------------------------------------------------------------------------
+
+MAIN = LineString([(X0 - 100, Y0), (X0 + 300, Y0)])          # a main road along y = 0, 20 m wide by default
+LANE = LineString([(X0 - 100, Y0 + 100), (X0 + 300, Y0 + 100)])  # a lane along y = 100
+
+
+def zones_of(buildings, roads=(MAIN, LANE), kinds=("main", "lane"), widths=None, rules=ZONE_RULES):
+    return derive_zones(buildings, list(roads), list(kinds), widths, rules)
+
+
+def test_on_a_main_road_the_zone_runs_from_the_wall_to_the_kerb():
+    (row,) = zones_of([box(X0 + 10, Y0 + 15, X0 + 40, Y0 + 27)]).itertuples()
+    assert (row.road, row.kind, row.length_m) == (0, "main", pytest.approx(30))
+    assert row.depth_m == pytest.approx(15 - 10)  # the wall 15 m from the centreline, the kerb 10 m
+    assert row.zone.normalize().equals_exact(box(X0 + 10, Y0 + 10, X0 + 40, Y0 + 15).normalize(), 1e-6)
+    assert row.front.length == pytest.approx(30) and row.front.distance(MAIN) == pytest.approx(15)
+
+
+def test_on_a_lane_the_zone_runs_from_the_wall_to_the_centreline():
+    (row,) = zones_of([box(X0 + 10, Y0 + 106, X0 + 25, Y0 + 118)]).itertuples()
+    assert (row.road, row.kind, row.depth_m, row.length_m) == (1, "lane", pytest.approx(6), pytest.approx(15))
+    assert row.zone.area == pytest.approx(15 * 6) and row.zone.distance(LANE) == pytest.approx(0)
+
+
+def test_the_road_width_sets_the_kerb_and_the_depth_is_capped():
+    building = box(X0 + 10, Y0 + 15, X0 + 40, Y0 + 27)
+    assert zones_of([building], widths=[24, None])["depth_m"].tolist() == pytest.approx([3])
+    assert zones_of([building], widths=[30, None]).empty  # the wall stands at the kerb: no zone
+    far = box(X0 + 10, Y0 + 135, X0 + 40, Y0 + 150)     # 35 m north of the lane
+    assert zones_of([far])["depth_m"].tolist() == pytest.approx([30])
+    assert zones_of([box(X0, Y0 + 145, X0 + 30, Y0 + 160)]).empty  # 45 m away: faces no road
+
+
+def test_a_corner_building_has_one_front_per_road_and_sideways_stays_within_its_walls():
+    cross = LineString([(X0 + 60, Y0 - 100), (X0 + 60, Y0 + 300)])
+    rows = zones_of([box(X0 + 30, Y0 + 15, X0 + 50, Y0 + 40)], roads=[MAIN, cross], kinds=["main", "lane"])
+    assert sorted(zip(rows["road"], rows["length_m"].round(6), rows["depth_m"].round(6))) == [(0, 20, 5), (1, 25, 10)]
+    main, lane = rows.set_index("road").geometry.bounds.sort_index().to_numpy()
+    assert main.tolist() == pytest.approx([X0 + 30, Y0 + 10, X0 + 50, Y0 + 15])  # between its side walls
+    assert lane.tolist() == pytest.approx([X0 + 50, Y0 + 15, X0 + 60, Y0 + 40])
+
+
+def test_the_front_is_the_part_of_the_wall_the_road_runs_along():
+    stub = LineString([(X0, Y0 + 200), (X0 + 20, Y0 + 200)])  # ends halfway along the wall
+    (row,) = zones_of([box(X0 + 10, Y0 + 205, X0 + 50, Y0 + 215)], roads=[stub], kinds=["lane"]).itertuples()
+    assert row.length_m == pytest.approx(10) and row.zone.area == pytest.approx(10 * 5)
+
+
+def test_a_building_behind_another_faces_no_road_and_neighbours_do_not_block_each_other():
+    front, behind = box(X0 + 10, Y0 + 15, X0 + 40, Y0 + 27), box(X0 + 10, Y0 + 32, X0 + 40, Y0 + 45)
+    neighbour = box(X0 + 40, Y0 + 15, X0 + 60, Y0 + 27)  # shares a wall with the front building
+    rows = zones_of([front, behind, neighbour], roads=[MAIN], kinds=["main"])
+    assert rows["building"].tolist() == [0, 2] and rows["length_m"].tolist() == pytest.approx([30, 20])
+
+
+def test_unknown_road_kinds_and_degrees_are_refused():
+    with pytest.raises(ValueError, match="unknown road kind"):
+        zones_of([box(X0, Y0 + 15, X0 + 10, Y0 + 25)], kinds=["main", "footway"])
+    with pytest.raises(ValueError, match="projected CRS"):
+        derive_zones(gpd.GeoSeries([box(108, 24, 108.001, 24.001)], crs="EPSG:4326"), [MAIN], ["main"])
+
+
+@pytest.fixture(scope="module")
+def longgang(shared_data):
+    """Buildings and roads of the Shenzhen Longgang OSM extract, in their Gauss-Krüger zone."""
+    folder = shared_data / "osm-shenzhen-longgang"
+    areas = gpd.read_file(folder / "shenzhen_longgang_multipolygons.geojson")
+    lines = gpd.read_file(folder / "shenzhen_longgang_lines.geojson")
+    buildings = areas[areas["building"].notna()]
+    roads = lines.assign(kind=[road_kind(h) for h in lines["highway"]]).dropna(subset=["kind"])
+    metric = metric_crs_for(buildings.geometry.array)
+    return buildings.to_crs(metric).reset_index(drop=True), roads.to_crs(metric).reset_index(drop=True)
+
+
+def test_zones_of_the_longgang_extract_follow_the_rule(longgang):
+    buildings, roads = longgang
+    zones = derive_zones(buildings.geometry, roads.geometry, roads["kind"])
+    assert zones.crs.to_epsg() == 4547 and len(buildings) == 139
+    gap = buildings.distance(roads.union_all()).to_numpy()
+    facing = set(zones["building"])
+    assert facing <= set(np.flatnonzero(gap <= 40))                     # no front beyond 40 m of every road
+    near = set(np.flatnonzero(gap <= 10))
+    assert len(near & facing) >= 0.9 * len(near) and len(near) >= 50     # nearly every building by a road
+    road_of = roads.geometry.array[zones["road"]]
+    reach = shapely.distance(zones.geometry.array, road_of)
+    uncapped = zones["depth_m"].to_numpy() < 30
+    lane, main = (zones["kind"] == "lane").to_numpy(), (zones["kind"] == "main").to_numpy()
+    assert lane.sum() > 100 and main.sum() > 20
+    assert reach[lane & uncapped].max() < 1e-6                          # lanes: to the centreline
+    assert np.median(reach[main & uncapped]) == pytest.approx(10, abs=0.1) and reach[main].max() <= 10 + 1e-6
+    outline = buildings.geometry.array[zones["building"]]
+    ends = [shapely.distance(shapely.points(np.asarray(f.coords)), o.boundary).max()
+            for f, o in zip(zones["front"], outline)]
+    assert max(ends) < 1.0                                              # a front lies on its wall
+    perimeter = buildings.boundary.length.to_numpy()
+    per_building = zones.groupby("building")["length_m"].sum()
+    assert (per_building <= perimeter[per_building.index] + 1e-6).all()
+    inside = shapely.area(shapely.intersection(zones.geometry.array, buildings.union_all())) / zones.area
+    assert inside.max() < 0.2                                           # zones lie outside the buildings

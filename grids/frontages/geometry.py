@@ -16,10 +16,9 @@ PIECE_COLUMNS = ["frontage", "grid", "length_m", "geometry"]
 _POLYGONAL = (shapely.GeometryType.POLYGON, shapely.GeometryType.MULTIPOLYGON)
 
 
-def _array(geoms, name: str) -> np.ndarray:
+def as_geometries(geoms, name: str) -> np.ndarray:
     """Geometries as a 1-d object array (a GeoSeries, a list, an array); refuse anything else."""
-    array = getattr(geoms, "array", geoms)
-    out = np.asarray(list(array) if not isinstance(array, np.ndarray) else array, dtype=object)
+    out = np.asarray(getattr(geoms, "array", geoms), dtype=object)
     if out.ndim != 1:
         raise ValueError(f"{name} must be a 1-d sequence of geometries, not shape {out.shape}")
     crs = getattr(geoms, "crs", None)
@@ -38,7 +37,7 @@ def frontage_length(geoms) -> np.ndarray:
     A polygon's longer side is that of its minimum rotated rectangle (a multipolygon sums its
     parts'); None or empty gives 0.
     """
-    geoms = _array(geoms, "geoms")
+    geoms = as_geometries(geoms, "geoms")
     out = np.nan_to_num(shapely.length(geoms), nan=0.0)
     zones = np.flatnonzero(_polygonal(geoms))
     if len(zones):
@@ -69,7 +68,7 @@ def nearest_road(geoms, road_geoms, max_distance=None) -> tuple[np.ndarray, np.n
         The road's index, -1 where no road lies within ``max_distance`` (or there is none, or the
         geometry is missing), and the distance (NaN there).
     """
-    geoms, roads = _array(geoms, "geoms"), _array(road_geoms, "road_geoms")
+    geoms, roads = as_geometries(geoms, "geoms"), as_geometries(road_geoms, "road_geoms")
     index, distance = np.full(len(geoms), -1, dtype=np.intp), np.full(len(geoms), np.nan)
     present = np.flatnonzero(~(shapely.is_missing(geoms) | shapely.is_empty(geoms)))
     if not len(present) or not len(roads):
@@ -88,7 +87,7 @@ def points_to_segments(points, widths_m, road_geoms, max_distance=None) -> np.nd
     direction is the road's chord over the front's width around the projection (the mean direction
     of a curved road there). None where no road is found.
     """
-    points, roads = _array(points, "points"), _array(road_geoms, "road_geoms")
+    points, roads = as_geometries(points, "points"), as_geometries(road_geoms, "road_geoms")
     widths = np.broadcast_to(np.asarray(widths_m, dtype=float), points.shape)
     if not np.all(np.isfinite(widths) & (widths > 0)):
         raise ValueError("widths_m must be positive numbers of metres")
@@ -130,7 +129,7 @@ def split_by_grids(frontage_geoms, grid_geoms) -> pd.DataFrame:
         Columns frontage and grid (positions in the inputs), length_m, geometry (the piece);
         sorted by frontage, then grid.
     """
-    fronts, cells = _array(frontage_geoms, "frontage_geoms"), _array(grid_geoms, "grid_geoms")
+    fronts, cells = as_geometries(frontage_geoms, "frontage_geoms"), as_geometries(grid_geoms, "grid_geoms")
     usable = ~(shapely.is_missing(cells) | shapely.is_empty(cells))
     if not len(fronts) or not usable.any():
         return pd.DataFrame({c: pd.Series(dtype=t) for c, t in zip(PIECE_COLUMNS, ("int64", "int64", float, object))})
