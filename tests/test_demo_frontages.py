@@ -154,3 +154,15 @@ def test_the_loaded_demo_holds_them_and_the_register_sees_the_low_grid(app, engi
     drawn = [len(json.loads(part.data_json)["features"]) for layer in (frontage_layer(frontages), place_layer(places))
              for part in layer._children.values()]          # the stored frames draw as they are read
     assert sum(drawn[:-2]) == len(frontages) and drawn[-1] == len(places)
+
+
+def test_the_frontage_gap_finds_the_planted_grid_and_the_expiring_unit(city):
+    """The domain's gap (what `sanigrid gaps` reports) on the demo: one grid below the floor, one unit expiring."""
+    from grids.frontages import frontage_gap
+    grids = city.grids[["code", "geometry"]].to_crs(METRIC_CRS)
+    gap = frontage_gap(grids, city.frontages.to_crs(METRIC_CRS), city.today).set_index("code")
+    assert gap.index[gap["frontage_below_floor"]].tolist() == [city.shortfalls["frontage_low_grid"]]
+    assert gap["frontage_expiring_30d"].sum() == 1
+    assert gap.loc[city.shortfalls["frontage_expiring_grid"], "frontage_expiring_30d"] == 1
+    assert gap.loc[city.shortfalls["frontage_low_grid"], "frontage_signed_pct"] == pytest.approx(
+        signed_share(city)[city.shortfalls["frontage_low_grid"]], abs=0.05)
