@@ -105,7 +105,7 @@ KIND_LABELS_EN = {
     "no_leader": "No grid leader", "many_leaders": "More than one grid leader", "missing_roles": "Roles missing",
     "cleaners_below_ratio": "Cleaners below ratio", "no_backup": "Cleaner without B post",
     "backup_is_self": "B post is the same person", "spread_too_thin": "Too many grids per person",
-    "understaffed": "Under-staffed grid",
+    "understaffed": "Under-staffed grid", "frontage_unsigned": "门前三包 commitments below the floor",
 }
 LEVEL_LABELS_EN = {"district": "District", "street": "Street", "community": "Community"}
 ROLLUP_LABELS_EN = {
@@ -114,7 +114,11 @@ ROLLUP_LABELS_EN = {
     "uncovered_pct": "Uncovered (%)", "overlap_count": "Overlapping pairs", "overlap_m2": "Overlap area (m²)",
     "outside_count": "Grids out of bounds", "outside_m2": "Area out of bounds (m²)", "short": "Short grids",
     "unstaffed": "Unstaffed grids", "cleaner_gap": "Cleaners missing",
-    "households_uncovered": "Households without a cleaner", "score": "Coverage score",
+    "households_uncovered": "Households without a cleaner",
+    "frontage_length_m": "Street front registered (m)", "frontage_signed_m": "Signed (m)",
+    "frontage_signed_pct": "Signed (%)", "frontage_units": "Frontage units", "frontage_units_unsigned": "Units unsigned",
+    "frontage_expiring_30d": "Expiring soon", "frontage_unregistered_m": "Street front unregistered (m)",
+    "frontage_unsigned_count": "Grids below the floor", "score": "Coverage score",
 }
 FINDING_LABELS_EN = {"kind_label": "Finding", "region": "Region", "region_name": "Region name", "code": "Grid",
                      "other": "Other grid", "area_m2": "Area (m²)", "households": "Households",
