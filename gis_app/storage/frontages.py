@@ -221,9 +221,9 @@ def _in_grids(session, frame: gpd.GeoDataFrame, under: str | None) -> gpd.GeoDat
     return frame[hit].reset_index(drop=True)
 
 
-def load_roads(session, bbox=None, district=None, grid=None) -> gpd.GeoDataFrame:
-    """Return road centrelines (ref, name, kind, width_m) meeting the filters, ordered by ref."""
-    rows, geoms = _rows(session, Road, ROAD_COLUMNS, bbox, grid or district)
+def load_roads(session, bbox=None, district=None, grid=None, *, refs=None) -> gpd.GeoDataFrame:
+    """Return road centrelines (ref, name, kind, width_m) meeting the filters, ordered by ref (``refs``: only these)."""
+    rows, geoms = _rows(session, Road, ROAD_COLUMNS, bbox, grid or district, refs)
     return _in_grids(session, _frame(rows, geoms, ROAD_COLUMNS, with_attrs=False), grid or district)
 
 
