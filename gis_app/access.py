@@ -35,7 +35,8 @@ OPEN_PATHS = ("/api/v1/openapi.json",)   # the API's description holds no regist
 # Reads that take a region filter: a district-scoped caller gets its district when it names none.
 SCOPED_FILTERS = {"grids.list_grids": "district", "gaps_api.gaps_summary": "district",
                   "gaps_api.gaps_feature_collection": "district", "where.staffing_view": "district",
-                  "transfer.export_layer": "district", "regions.list_regions": "parent"}
+                  "transfer.export_layer": "district", "regions.list_regions": "parent",
+                  "frontages.list_frontages": "district", "places.list_places": "district"}
 REGION_ARGS = ("district", "street", "community", "parent")
 # Reads that cannot yet be limited to one district: a district-scoped caller is refused them.
 UNSCOPED_READS = ("people.list_people", "people.get_person", "audit.", "ogc.")

@@ -94,7 +94,8 @@ def serve(ctx: _App, host, port):
 
 
 @cli.command("import")
-@click.argument("layer", type=click.Choice(["regions", "grids", "people"]))
+@click.argument("layer", type=click.Choice(["regions", "grids", "people", "frontages", "places", "roads",
+                                           "buildings"]))
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--crs", help="coordinates' CRS when the file does not say: EPSG:n, gcj02 or bd09")
 @click.option("--encoding", help="text encoding of a Shapefile DBF or CSV, e.g. gbk")
@@ -103,7 +104,7 @@ def serve(ctx: _App, host, port):
 @click.option("--make-valid", is_flag=True, help="repair invalid geometries instead of refusing them")
 @pass_app
 def import_(ctx: _App, layer, file, crs, encoding, codes, dry_run, make_valid):
-    """Import a layer from GeoJSON, GeoPackage, Shapefile or CSV: all or nothing."""
+    """Import a layer from GeoJSON, GeoPackage, Shapefile, CSV or xlsx: all or nothing, upserted by code or ref."""
     from .imports import import_file
     try:
         report = import_file(ctx.engine, ctx.settings, layer, file, crs=crs, encoding=encoding,
@@ -116,7 +117,7 @@ def import_(ctx: _App, layer, file, crs, encoding, codes, dry_run, make_valid):
 
 
 @cli.command()
-@click.argument("layer", type=click.Choice(["regions", "grids", "people", "roles"]))
+@click.argument("layer", type=click.Choice(["regions", "grids", "people", "roles", "frontages", "places"]))
 @click.option("--format", "fmt", required=True, type=click.Choice(["geojson", "gpkg", "shp", "csv", "xlsx"]))
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False))
 @click.option("--district", help="only this district (6-digit code) or any region code")
@@ -363,6 +364,43 @@ def _hotspots(index, folder, scheduler, local_workers, z, min_reports):
     with LocalCluster(n_workers=local_workers, threads_per_worker=1, dashboard_address=None) as cluster, \
             Client(cluster) as client:
         return hotspots_on_cluster(client, index, folder, z, min_reports)
+
+
+@cli.group()
+def frontages():
+    """门前三包 frontages: derive the zones in front of buildings along the roads."""
+
+
+@frontages.command("derive")
+@click.option("--buildings", required=True, type=click.Path(dir_okay=False),
+              help="building footprints (an OSM *_multipolygons.geojson too: areas tagged building)")
+@click.option("--roads", required=True, type=click.Path(dir_okay=False),
+              help="road centrelines with kind main/lane (an OSM *_lines.geojson too: kind from highway)")
+@click.option("--apply", is_flag=True, help="import the derived zones as frontages (status not_visited)")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="write the derived zones as GeoJSON")
+@click.option("--unit-kind", default="individual", show_default=True,
+              type=click.Choice(["government", "association", "enterprise", "individual"]),
+              help="the unit kind the derived frontages get")
+@click.option("--crs", help="the files' CRS when they do not say: EPSG:n, gcj02 or bd09")
+@click.option("--encoding", help="text encoding of a Shapefile DBF or CSV, e.g. gbk")
+@pass_app
+def frontages_derive(ctx: _App, buildings, roads, apply, output, unit_kind, crs, encoding):
+    """Derive frontage zones from footprints and roads (to the kerb on main roads, the centreline on lanes)."""
+    from .frontage_derive import derive_frontages, write_fronts
+    if not apply and not output:
+        raise click.UsageError("a dry run writes the derived zones: give -o FILE (or --apply to import them)")
+    try:
+        result = derive_frontages(ctx.engine, ctx.settings, buildings, roads, unit_kind=unit_kind, crs=crs,
+                                  encoding=encoding, apply=apply)
+        if output:
+            write_fronts(result, output)
+    except REFUSED as exc:
+        _fail(exc)
+    for note in result.notes + (result.imported.notes if result.imported else []):
+        click.echo(f"note: {note}")
+    if output:
+        click.echo(f"frontages: {len(result.fronts)} derived zone(s) written to {output}")
+    click.echo(result.imported.summary() if result.imported else "dry run: nothing imported")
 
 
 @cli.group()

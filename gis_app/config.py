@@ -4,7 +4,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-__all__ = ["DEFAULTS", "ENV_SETTINGS", "load_settings", "flag", "metric_crs"]
+__all__ = ["DEFAULTS", "ENV_SETTINGS", "load_settings", "flag", "metric_crs", "item_sets", "frontage_item_sets",
+           "place_kind_keys", "place_kinds"]
 
 
 def flag(raw: str) -> bool:
@@ -13,6 +14,34 @@ def flag(raw: str) -> bool:
     if text not in ("true", "1", "yes", "on", "false", "0", "no", "off"):
         raise ValueError(raw)
     return text in ("true", "1", "yes", "on")
+
+
+def item_sets(raw) -> dict:
+    """Read ``SANIGRID_FRONTAGE_ITEMS``: a JSON object of item-set name → list of item keys."""
+    import orjson
+    try:
+        value = orjson.loads(raw) if isinstance(raw, (str, bytes)) else raw
+    except orjson.JSONDecodeError:
+        raise ValueError(raw) from None
+    if not isinstance(value, dict) or not value or not all(
+            isinstance(k, str) and k.strip() and isinstance(v, list) and v
+            and all(isinstance(i, str) and i.strip() for i in v) for k, v in value.items()):
+        raise ValueError(raw)
+    return {k.strip(): [i.strip() for i in v] for k, v in value.items()}
+
+
+item_sets.__name__ = "JSON object of item-set name → list of item keys"
+
+
+def place_kind_keys(raw) -> tuple:
+    """Read ``SANIGRID_PLACE_KINDS``: comma-separated kind keys (at least one)."""
+    keys = tuple(dict.fromkeys(k.strip() for k in str(raw).split(",") if k.strip()))
+    if not keys:
+        raise ValueError(raw)
+    return keys
+
+
+place_kind_keys.__name__ = "comma-separated list of place kind keys"
 
 
 DEFAULTS = {
@@ -36,6 +65,12 @@ DEFAULTS = {
     "SANIGRID_SECRET_KEY": None,             # signs the session cookie; default: kept in <instance>/secret_key
     "SANIGRID_SESSION_HOURS": 12.0,          # a sign-in lasts this long after the last request
     "SANIGRID_PROXY_HOPS": 0,                # reverse proxies in front whose X-Forwarded-Proto/Host are trusted
+    # 门前三包: the commitment item sets a frontage may sign (set name → item keys); docs/places.md
+    "SANIGRID_FRONTAGE_ITEMS": {"三包": ["sanitation", "order", "greenery"],
+                                "五包": ["sanitation", "order", "greenery", "facilities", "snow"]},
+    "SANIGRID_FRONTAGE_SIGNED_FLOOR": 90.0,  # % of a grid's street front signed, below which the grid is a gap
+    "SANIGRID_FRONTAGE_EXPIRING_DAYS": 30,   # a signed commitment ending within this many days is "expiring"
+    "SANIGRID_PLACE_KINDS": None,            # comma-separated kinds of key places; default every key of grids.places.PLACE_KINDS
 }
 # Settings read from the environment, with the type each one converts to.
 ENV_SETTINGS = {
@@ -59,6 +94,10 @@ ENV_SETTINGS = {
     "SANIGRID_SECRET_KEY": str,
     "SANIGRID_SESSION_HOURS": float,
     "SANIGRID_PROXY_HOPS": int,
+    "SANIGRID_FRONTAGE_ITEMS": item_sets,
+    "SANIGRID_FRONTAGE_SIGNED_FLOOR": float,
+    "SANIGRID_FRONTAGE_EXPIRING_DAYS": int,
+    "SANIGRID_PLACE_KINDS": place_kind_keys,
 }
 
 
@@ -80,6 +119,7 @@ def load_settings(overrides: dict | None = None, environ=None) -> dict:
     settings = dict(DEFAULTS)
     settings.update(_from_environment(os.environ if environ is None else environ))
     settings.update(overrides or {})
+    _structured(settings)
     instance = Path(settings["SANIGRID_INSTANCE"]).resolve()
     settings["SANIGRID_INSTANCE"] = str(instance)
     if not settings["SANIGRID_DATABASE_URL"]:
@@ -95,3 +135,27 @@ def metric_crs(settings, geoms=None, *, bounds=None):
     """
     from grids.crs import metric_crs_for
     return metric_crs_for(geoms, bounds=bounds, override=settings.get("SANIGRID_METRIC_CRS"))
+
+
+def frontage_item_sets(settings) -> dict:
+    """Return the configured frontage item sets (``SANIGRID_FRONTAGE_ITEMS``; checked by :func:`load_settings`)."""
+    return settings.get("SANIGRID_FRONTAGE_ITEMS") or DEFAULTS["SANIGRID_FRONTAGE_ITEMS"]
+
+
+def place_kinds(settings) -> dict:
+    """Return the configured key-place kinds, key → Chinese label (``SANIGRID_PLACE_KINDS``)."""
+    from grids.places import place_kinds as kinds_of
+    return kinds_of(settings.get("SANIGRID_PLACE_KINDS"))
+
+
+def _structured(settings: dict) -> None:
+    """Check the settings that hold more than one value, given by a test mapping as well as the environment."""
+    for name, kind in (("SANIGRID_FRONTAGE_ITEMS", item_sets), ("SANIGRID_PLACE_KINDS", place_kind_keys)):
+        value = settings.get(name)
+        if value is None:
+            continue
+        try:
+            settings[name] = kind(",".join(value) if kind is place_kind_keys and not isinstance(value, str)
+                                  else value)
+        except ValueError:
+            raise SystemExit(f"setting {name}={value!r} is not a valid {kind.__name__}") from None

@@ -42,11 +42,12 @@ def month_bounds(month: str) -> tuple[pd.Timestamp, pd.Timestamp]:
     return start, start + pd.offsets.MonthBegin(1)
 
 
-def case_flags(cases: pd.DataFrame, month: str, calendar: WorkCalendar | None = None) -> pd.DataFrame:
-    """One row per due case with 0/1 flags, computed once for every level.
+def case_flags(cases: pd.DataFrame, month: str, calendar: WorkCalendar | None = None) -> tuple:
+    """The month's due cases as (grid codes, count matrix with :data:`_COUNTS` columns, optional keys).
 
     ``cases`` columns: grid (15-digit code), registered_at, deadline, closed_at (NaT when open),
     deferred (bool), reworks (int), severity (``emergency`` or ``normal``); optional unit, person.
+    The flags are computed once, on numpy arrays, for every level.
     """
     start, end = month_bounds(month)
     deadline = pd.to_datetime(cases["deadline"]).to_numpy()
@@ -57,52 +58,67 @@ def case_flags(cases: pd.DataFrame, month: str, calendar: WorkCalendar | None = 
     closed = ~np.isnat(closed_at) & (closed_at < end.to_datetime64()) & ~deferred
     on_time = closed & (closed_at <= deadline[due])
     emergency = frame["severity"].to_numpy() == "emergency"
-    flags = pd.DataFrame({
-        "grid": frame["grid"].to_numpy(), "due": 1, "deferred": deferred.astype(int), "closed": closed.astype(int),
-        "closed_on_time": on_time.astype(int), "reworked": (closed & (frame["reworks"].to_numpy() > 0)).astype(int),
-        "emergency_due": emergency.astype(int), "emergency_deferred": (emergency & deferred).astype(int), "emergency_closed": (emergency & closed).astype(int),
-        "emergency_closed_on_time": (emergency & on_time).astype(int)}, index=frame.index)
     days = np.zeros(len(frame))
     if closed.any():
         days[closed] = working_days_array(calendar or WorkCalendar(), frame["registered_at"].to_numpy()[closed],
                                           closed_at[closed])
-    flags["days_to_close"] = days
-    for optional in ("unit", "person"):
-        if optional in frame:
-            flags[optional] = frame[optional].to_numpy()
-    return flags
+    counts = np.column_stack([np.ones(len(frame)), deferred, closed, on_time, closed & (frame["reworks"].to_numpy() > 0),
+                              emergency, emergency & deferred, emergency & closed, emergency & on_time, days])
+    extra = {name: frame[name].reset_index(drop=True) for name in ("unit", "person") if name in frame}
+    return frame["grid"].reset_index(drop=True), counts.astype(float), extra
+
+
+def _sums(keys, counts) -> pd.DataFrame:
+    """Column sums of ``counts`` per key, in order of first appearance (one bincount per column).
+
+    ``keys`` as a pandas Series where they come from a frame: an Arrow string column factorizes
+    without turning every value into a Python object.
+    """
+    codes, uniques = pd.factorize(keys)
+    sums = np.column_stack([np.bincount(codes, weights=counts[:, j], minlength=len(uniques))
+                            for j in range(counts.shape[1])]) if len(uniques) else np.zeros((0, counts.shape[1]))
+    return pd.DataFrame(sums, columns=_COUNTS, index=pd.Index(uniques, name="code"))
 
 
 def _rates(sums: pd.DataFrame) -> pd.DataFrame:
-    def pct(part, whole):
-        whole = whole.astype(float)
-        return (100 * part / whole.where(whole > 0)).round(2)
+    values = {c: sums[c].to_numpy() for c in _COUNTS}
 
-    active = sums["due"] - sums["deferred"]
-    sums["closure_rate"] = pct(sums["closed"], active)
-    sums["on_time_rate"] = pct(sums["closed_on_time"], active)
-    sums["rework_rate"] = pct(sums["reworked"], sums["closed"])
-    emergency_active = sums["emergency_due"] - sums["emergency_deferred"]
-    sums["emergency_closure_rate"] = pct(sums["emergency_closed"], emergency_active)
-    sums["emergency_on_time_rate"] = pct(sums["emergency_closed_on_time"], emergency_active)
-    sums["mean_days_to_close"] = (sums["days_to_close"] / sums["closed"].where(sums["closed"] > 0)).round(2)
-    return sums.drop(columns="days_to_close")
+    def pct(part, whole):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.round(np.where(whole > 0, 100 * part / np.where(whole > 0, whole, 1), np.nan), 2)
+
+    active = values["due"] - values["deferred"]
+    emergency_active = values["emergency_due"] - values["emergency_deferred"]
+    out = {c: values[c].astype(np.int64) for c in _COUNTS if c != "days_to_close"}
+    out.update(closure_rate=pct(values["closed"], active), on_time_rate=pct(values["closed_on_time"], active),
+               rework_rate=pct(values["reworked"], values["closed"]),
+               emergency_closure_rate=pct(values["emergency_closed"], emergency_active),
+               emergency_on_time_rate=pct(values["emergency_closed_on_time"], emergency_active),
+               mean_days_to_close=pct(values["days_to_close"], values["closed"]) / 100)
+    out["mean_days_to_close"] = np.round(out["mean_days_to_close"], 2)
+    return pd.DataFrame(out, index=sums.index)
 
 
 def monthly_kpis(cases: pd.DataFrame, month: str, calendar: WorkCalendar | None = None,
                  levels=("grid", "community", "street", "district", "unit", "person")) -> pd.DataFrame:
-    """The month's measures, one row per (level, code), columns :data:`KPI_COLUMNS`."""
-    flags = case_flags(cases, month, calendar)
-    grid = flags["grid"].astype(str)
+    """The month's measures, one row per (level, code), columns :data:`KPI_COLUMNS`.
+
+    Cases are summed once per grid; communities, streets and districts sum the grids' rows by
+    code prefix, so each level costs the number of grids, not of cases.
+    """
+    grids, counts, extra = case_flags(cases, month, calendar)
+    per_grid = _sums(grids.astype(str), counts)
+    prefixes = per_grid.index.to_series(index=None)
     parts = []
     for level in levels:
         if level in KPI_LEVELS:
-            key = grid.str.slice(0, KPI_LEVELS[level])
-        elif level in flags:
-            key = flags[level]
+            sums = per_grid if level == "grid" else _sums(
+                prefixes.str.slice(0, KPI_LEVELS[level]).to_numpy(), per_grid.to_numpy())
+        elif level in extra:
+            known = extra[level].notna().to_numpy()
+            sums = _sums(extra[level][known].astype(str), counts[known])
         else:
             continue
-        sums = flags[_COUNTS].groupby(key.rename("code"), sort=True).sum()
         parts.append(_rates(sums).reset_index().assign(level=level))
     if not parts:
         return pd.DataFrame(columns=["level", "code", *KPI_COLUMNS])

@@ -7,90 +7,33 @@ households, population, type, sign_lon/sign_lat; other properties are kept as at
 from __future__ import annotations
 
 import functools
-import math
-import re
 
 import numpy as np
 import pandas as pd
 
 from .codes import CodeError, check_grid_code, check_region_code, level_of
+from .fields import MAX_TEXT, PHONE, attributes
+from .fields import coordinate_field as _coordinate
+from .fields import count_field as _count
+from .fields import is_blank as _blank
+from .fields import text_field as _text
 from .photos import check_photo
 from .roles import parse_grid_type, parse_role
-from .text import FORBIDDEN, control_character_reason, text_reasons
+from .text import FORBIDDEN, control_character_reason
 
 __all__ = ["MAX_TEXT", "region_record", "grid_record", "person_role_record", "person_role_records", "GRID_FIELDS",
            "REGION_FIELDS", "PERSON_FIELDS"]
 
-MAX_TEXT = 200
 REGION_FIELDS = ("code", "name", "level", "parent")
 GRID_FIELDS = ("code", "name", "community", "type", "households", "population", "sign_lon", "sign_lat")
 # Columns the register computes or keeps itself: never stored as attributes.
 _DERIVED = {"area_m2", "version", "start_date", "end_date", "level", "parent", "geometry", "status",
             "district", "street", "id"}
-_PHONE = re.compile(r"^\+?[0-9][0-9\- ]{4,30}$")
-
-
-def _blank(value) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value)) or (
-        isinstance(value, str) and not value.strip())
-
-
-def _text(props, key, errors, required=True):
-    value = props.get(key)
-    if _blank(value):
-        if required:
-            errors.append(f"{key} is missing")
-        return None
-    text = str(value).strip()
-    if len(text) > MAX_TEXT:
-        errors.append(f"{key} is longer than {MAX_TEXT} characters")
-    reason = control_character_reason(text, key)
-    if reason:
-        errors.append(reason)
-    return text
-
-
-def _count(props, key, errors) -> int:
-    value = props.get(key)
-    if _blank(value):
-        return 0
-    if isinstance(value, bool):
-        errors.append(f"{key} must be a whole number >= 0, got {value!r}")
-        return 0
-    try:
-        number = float(str(value).strip())
-    except ValueError:
-        errors.append(f"{key} must be a whole number >= 0, got {value!r}")
-        return 0
-    if not math.isfinite(number) or number < 0 or number != int(number) or number > 10_000_000:
-        errors.append(f"{key} must be a whole number between 0 and 10,000,000, got {value!r}")
-        return 0
-    return int(number)
-
-
-def _coordinate(props, key, limit, errors):
-    value = props.get(key)
-    if _blank(value):
-        return None
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        errors.append(f"{key} must be a number, got {value!r}")
-        return None
-    if not math.isfinite(number) or abs(number) > limit:
-        errors.append(f"{key} must be within ±{limit}, got {value!r}")
-        return None
-    return number
+_PHONE = PHONE
 
 
 def _attrs(props, known, errors) -> dict:
-    out = {}
-    for key, value in props.items():
-        if key in known or key in _DERIVED or _blank(value):
-            continue
-        out[str(key)] = value.item() if hasattr(value, "item") else value
-    errors += text_reasons(out, "attributes")
-    return out
+    return attributes(props, set(known) | _DERIVED, errors)
 
 
 def region_record(props: dict) -> tuple[dict, list[str]]:

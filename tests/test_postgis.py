@@ -154,8 +154,9 @@ def test_geometries_are_postgis_columns_in_4326_with_gist_indexes(engine):
                                     "ORDER BY f_table_name")).all()
         gist = conn.execute(text("SELECT tablename FROM pg_indexes WHERE indexdef LIKE '%USING gist (geom)%' "
                                  "ORDER BY tablename")).scalars().all()
-    assert [tuple(c) for c in columns] == [("grids", "GEOMETRY", 4326), ("regions", "GEOMETRY", 4326)]
-    assert gist == ["grids", "regions"]
+    spatial = ["buildings", "frontages", "grids", "places", "regions", "roads"]
+    assert [tuple(c) for c in columns] == [(t, "GEOMETRY", 4326) for t in spatial]
+    assert gist == spatial
 
 
 def test_stored_grids_are_valid_postgis_geometries_with_their_area(loaded, engine):

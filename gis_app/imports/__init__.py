@@ -9,23 +9,33 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from grids.frontage_records import BUILDING_GEOMETRIES, FRONTAGE_GEOMETRIES, ROAD_GEOMETRIES
 from grids.gc_pause import gc_paused
+from grids.places import PLACE_GEOMETRIES
 from grids.validation import check_geometries
 
 from ..errors import REFUSED, ValidationFailed
 from ..storage import repository as repo
 from ..storage import refresh_statistics, session_scope
 from .common import Features, ImportReport
+from .frontages import import_frontages, import_places
 from .grids import import_grids
 from .people import import_people_rows
-from .reading import read_features, read_file_features, read_table_or_refuse, snap_to_register_grid
+from .reading import of_types, read_features, read_file_features, read_table_or_refuse, snap_to_register_grid
+from .roads import import_buildings, import_roads
 from .screen import screen_lonlat, screen_rows, screen_source
 from .regions import import_region_codes, import_regions
 
 __all__ = ["LAYERS", "ImportReport", "import_file", "import_frames", "read_features"]
 
-LAYERS = ("regions", "grids", "people")
-_TABLES = {"regions": ("regions",), "grids": ("grids",), "people": ("people", "roles")}  # what each layer writes
+LAYERS = ("regions", "grids", "people", "frontages", "places", "roads", "buildings")
+_TABLES = {"regions": ("regions",), "grids": ("grids",), "people": ("people", "roles"),  # what each layer writes
+           "frontages": ("frontages",), "places": ("places",), "roads": ("roads",), "buildings": ("buildings",)}
+# The geometry types of the layers that are not polygons only (regions and grids are).
+GEOMETRY_TYPES = {"frontages": FRONTAGE_GEOMETRIES, "places": PLACE_GEOMETRIES, "roads": ROAD_GEOMETRIES,
+                  "buildings": BUILDING_GEOMETRIES}
+_IMPORTERS = {"frontages": import_frontages, "places": import_places, "roads": import_roads,
+              "buildings": import_buildings}
 
 
 def import_file(engine, settings: dict, layer: str, path, *, crs=None, encoding=None, dry_run=False,
@@ -46,8 +56,11 @@ def import_file(engine, settings: dict, layer: str, path, *, crs=None, encoding=
                                       photo_dir=Path(path).parent, instance=settings["SANIGRID_INSTANCE"])
         if layer == "regions" and codes:
             return import_region_codes(engine, path, encoding, dry_run, by, on_write)
-        feats = read_file_features(path, crs, encoding, make_valid, settings)
-        importer = import_regions if layer == "regions" else import_grids
+        feats = read_file_features(path, crs, encoding, make_valid, settings, GEOMETRY_TYPES.get(layer))
+        if layer == "frontages":
+            return import_frontages(engine, settings, feats, dry_run, by, on_write, photo_dir=Path(path).parent,
+                                    instance=settings["SANIGRID_INSTANCE"])
+        importer = _IMPORTERS.get(layer) or (import_regions if layer == "regions" else import_grids)
         return importer(engine, settings, feats, dry_run, by, on_write)
 
     return _logged(engine, by, layer, str(path), dry_run, run)
@@ -75,7 +88,7 @@ def _logged(engine, by, layer, source, dry_run, run) -> ImportReport:
 
 def import_frames(engine, settings: dict, layer: str, frame, *, by="cli", dry_run=False,
                   on_write=None, retire=()) -> ImportReport:
-    """Import an in-memory frame (regions/grids GeoDataFrame in EPSG:4326, people DataFrame).
+    """Import an in-memory frame (a GeoDataFrame in EPSG:4326 of any layer but people, a people DataFrame).
 
     The same validation and transaction as a file import: used by the demo, scripts and the API
     (``on_write`` as in :func:`import_file`). ``retire`` (grids only): codes of active grids the
@@ -87,13 +100,17 @@ def import_frames(engine, settings: dict, layer: str, frame, *, by="cli", dry_ru
             screen_rows(frame, settings)
             return import_people_rows(engine, frame, dry_run, by, on_write)
         props = frame.drop(columns=frame.geometry.name).to_dict("records")
-        codes = [p.get("code") for p in props]
+        codes = [p.get("code", p.get("ref")) for p in props]
         screened, refused = screen_source(list(frame.geometry.array), codes, "EPSG:4326", settings)
         screened, outside = screen_lonlat(screened, codes, settings)
-        geoms, problems, notes = check_geometries(list(screened), codes)
+        types = GEOMETRY_TYPES.get(layer)
+        geoms, problems, notes = check_geometries(list(screened), codes, polygonal=types is None)
+        geoms = of_types(geoms, codes, types, problems) if types else geoms
         screened_out = {q.index for q in refused + outside}
         problems = refused + outside + [p for p in problems if p.index not in screened_out]
-        feats = Features(props, snap_to_register_grid(geoms, codes, problems), notes, problems)
+        feats = Features(props, snap_to_register_grid(geoms, codes, problems, types), notes, problems)
+        if layer in _IMPORTERS:
+            return _IMPORTERS[layer](engine, settings, feats, dry_run, by, on_write)
         if layer == "grids":
             return import_grids(engine, settings, feats, dry_run, by, on_write, retire=retire)
         return import_regions(engine, settings, feats, dry_run, by, on_write)

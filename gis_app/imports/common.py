@@ -5,11 +5,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from grids.crs import CRSError
 from grids.validation import Problem
 
+from ..config import metric_crs
 from ..errors import ValidationFailed
 
-__all__ = ["ImportReport", "Features", "refuse_if", "make_records", "duplicate_codes", "after_write"]
+__all__ = ["ImportReport", "Features", "refuse_if", "make_records", "duplicate_codes", "after_write",
+           "metric_crs_or_refuse", "problems_of"]
 
 
 @dataclass
@@ -79,3 +82,20 @@ def after_write(on_write, session, report) -> None:
     if on_write is not None:
         session.flush()
         on_write(session, report)
+
+
+def metric_crs_or_refuse(settings, geoms, problems, notes, what="grids"):
+    """Return the metric CRS for the data, refusing now if coordinates cannot be measured."""
+    if not geoms:
+        refuse_if(problems, notes, what)
+        raise ValidationFailed("no geometry to import")
+    try:
+        return metric_crs(settings, geoms)
+    except CRSError:
+        refuse_if(problems, notes, what)   # the features' own problems first, then the CRS's
+        raise
+
+
+def problems_of(errors: dict, refs) -> list:
+    """Problems from a records function's row → reasons, each naming the row's ref (or code)."""
+    return [Problem(i, refs[i], reason) for i, reasons in sorted(errors.items()) for reason in reasons]

@@ -5,30 +5,18 @@ import numpy as np
 import shapely
 
 from grids.codes import next_sequences, sequence_room_reason, spatial_order
-from grids.crs import CRSError, to_metric
+from grids.crs import to_metric
 from grids.records import grid_record
 from grids.topology import check_inside_communities, check_overlaps
 from grids.validation import Problem
 
-from ..config import metric_crs
 from ..errors import ValidationFailed
 from ..storage import repository as repo
 from ..storage import session_scope
-from .common import Features, ImportReport, after_write, duplicate_codes, make_records, refuse_if
+from .common import (Features, ImportReport, after_write, duplicate_codes, make_records, metric_crs_or_refuse,
+                     refuse_if)
 
 __all__ = ["import_grids"]
-
-
-def metric_crs_or_refuse(settings, geoms, problems, notes):
-    """Return the metric CRS for the data, refusing now if coordinates cannot be measured."""
-    if not geoms:
-        refuse_if(problems, notes, "grids")
-        raise ValidationFailed("no geometry to import")
-    try:
-        return metric_crs(settings, geoms)
-    except CRSError:
-        refuse_if(problems, notes, "grids")   # the features' own problems first, then the CRS's
-        raise
 
 
 def import_grids(engine, settings, feats: Features, dry_run, by, on_write=None, retire=()) -> ImportReport:

@@ -6,20 +6,16 @@ columns, and people and roles are written with one bulk insert each.
 """
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 
-from grids.photos import photo_file_name
 from grids.records import person_role_records
 from grids.validation import Problem
 
-from ..errors import ValidationFailed
 from ..storage import repository as repo
 from ..storage import session_scope
-from ..storage.photos import reencode, save_encoded
 from .common import ImportReport, after_write, refuse_if
+from .photo_files import photo_files, store_photo_files
 
 __all__ = ["import_people_rows"]
 
@@ -34,7 +30,7 @@ def import_people_rows(engine, table: pd.DataFrame, dry_run, by, on_write=None, 
     """
     cols, errors = person_role_records(table)
     problems = [Problem(i, cols["grid"][i], e) for i, reasons in errors.items() for e in reasons]
-    encoded = _photo_files(cols, photo_dir, problems)
+    encoded = photo_files(cols["photo"], cols["grid"], photo_dir, problems)
     people = _people_in_file(cols, problems)   # (phone, name, photo) of each phone's first row
     phones = {p[0] for p in people}
     grids = sorted(set(cols["grid"].tolist()) - {None})
@@ -50,7 +46,8 @@ def import_people_rows(engine, table: pd.DataFrame, dry_run, by, on_write=None, 
         report.created = [p[0] for p in people if p[0] not in before]   # in the order of the file
         report.updated = [p[0] for p in people if p[0] in before]
         if not dry_run:
-            people = _store_photos(people, encoded, instance)
+            urls = store_photo_files(encoded, instance)
+            people = [(phone, name, urls.get(photo, photo)) for phone, name, photo in people]
             ids = repo.upsert_people(session, people, known=before)
             ids.update(repo.person_ids(session, backups - set(ids)))
             roles = [(grid, ids[phone], role, ids[backup] if backup else None) for grid, phone, role, backup
@@ -60,40 +57,6 @@ def import_people_rows(engine, table: pd.DataFrame, dry_run, by, on_write=None, 
             after_write(on_write, session, report)
     report.notes.append(f"roles replaced for {len(grids)} grid(s) named in the file")
     return report
-
-
-def _photo_files(cols: dict, photo_dir, problems) -> dict:
-    """Return {file name: (bytes, ext)} of the photo files the rows name, re-encoded; refuse the rest."""
-    codes, distinct = pd.factorize(cols["photo"])
-    rows = np.flatnonzero(codes >= 0)
-    first = rows[np.unique(codes[rows], return_index=True)[1]]  # the first row naming each distinct value
-    encoded = {}
-    for i, value in zip(first.tolist(), distinct.tolist()):
-        name = photo_file_name(value)
-        if name is None:
-            continue
-        grid = cols["grid"][i]
-        if photo_dir is None:
-            problems.append(Problem(i, grid, f"photo {name!r} names a file, but these rows "
-                                    "come from no folder; upload it with POST /api/v1/people/{phone}/photo"))
-            continue
-        path = Path(photo_dir) / name
-        if not path.is_file():
-            problems.append(Problem(i, grid, f"photo {name!r} is not a file beside the people file"))
-            continue
-        try:
-            encoded[name] = reencode(path.read_bytes(), f"photo {name!r}")
-        except ValidationFailed as exc:
-            problems.append(Problem(i, grid, exc.detail))
-    return encoded
-
-
-def _store_photos(people: list, encoded: dict, instance) -> list:
-    """Store each named photo file once and put its app URL in place of the file name."""
-    if not encoded:
-        return people
-    urls = {name: save_encoded(instance, data, ext) for name, (data, ext) in encoded.items()}
-    return [(phone, name, urls.get(photo, photo)) for phone, name, photo in people]
 
 
 def _people_in_file(cols: dict, problems: list) -> list:

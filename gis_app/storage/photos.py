@@ -16,7 +16,8 @@ from grids.photos import PHOTO_NAME, photo_url
 
 from ..errors import ValidationFailed
 
-__all__ = ["MAX_PHOTO_BYTES", "MAX_PHOTO_PIXELS", "photo_folder", "reencode", "store_photo", "save_encoded"]
+__all__ = ["MAX_PHOTO_BYTES", "MAX_PHOTO_PIXELS", "photo_folder", "reencode", "store_photo", "save_encoded",
+           "exif_location"]
 
 MAX_PHOTO_BYTES = 10 * 1024 * 1024      # a phone camera's JPEG is 2-6 MB
 MAX_PHOTO_PIXELS = 50_000_000           # decoded size bound (Pillow's bomb check is 89 M)
@@ -75,3 +76,37 @@ def save_encoded(instance, encoded: bytes, ext: str) -> str:
 def store_photo(instance, data: bytes, what: str = "photo") -> str:
     """Re-encode ``data`` and store it; return the photo's app URL (/photos/<name>)."""
     return save_encoded(instance, *reencode(data, what))
+
+
+def _degrees(value, ref) -> float | None:
+    """EXIF (degrees, minutes, seconds) rationals and an N/S/E/W reference → signed decimal degrees."""
+    try:
+        d, m, sec = (float(part) for part in value)
+    except (TypeError, ValueError, ZeroDivisionError):
+        return None
+    number = d + m / 60 + sec / 3600
+    return -number if str(ref).strip().upper() in ("S", "W") else number
+
+
+def exif_location(data: bytes) -> dict | None:
+    """The camera's position from a photo's EXIF GPS tags, read before :func:`reencode` strips them.
+
+    Returns ``{"lon", "lat", "datum", "taken_at"}`` or None when the photo carries no usable
+    position. ``datum`` is the EXIF GPSMapDatum as written (phones write WGS-84); the position is
+    kept as data beside the inspection, never trusted over the location the inspector gives.
+    """
+    from PIL import ExifTags, Image
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            exif = image.getexif()
+            gps = exif.get_ifd(ExifTags.IFD.GPSInfo)
+            taken = exif.get_ifd(ExifTags.IFD.Exif).get(ExifTags.Base.DateTimeOriginal) or exif.get(ExifTags.Base.DateTime)
+    except Exception:  # noqa: BLE001 - an unreadable photo has no position; reencode names the fault
+        return None
+    lat = _degrees(gps.get(ExifTags.GPS.GPSLatitude), gps.get(ExifTags.GPS.GPSLatitudeRef, "N"))
+    lon = _degrees(gps.get(ExifTags.GPS.GPSLongitude), gps.get(ExifTags.GPS.GPSLongitudeRef, "E"))
+    if lat is None or lon is None or not (-90 <= lat <= 90 and -180 <= lon <= 180) or (lat == 0 and lon == 0):
+        return None
+    datum = str(gps.get(ExifTags.GPS.GPSMapDatum) or "WGS-84").strip("\x00 ") or "WGS-84"
+    return {"lon": round(lon, 7), "lat": round(lat, 7), "datum": datum,
+            "taken_at": str(taken).strip("\x00 ") if taken else None}

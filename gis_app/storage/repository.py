@@ -11,7 +11,8 @@ from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session, aliased
 
 from .db import IN_CHUNK, fetch_in, fetch_tuples, insert_rows
-from .schema import Grid, GridHistory, ImportLog, Meta, Person, Region, Role
+from .frontage_writes import bump_layer_version
+from .schema import Building, Frontage, Grid, GridHistory, ImportLog, Meta, Person, Place, Region, Road, Role
 
 __all__ = [
     "now", "load_regions", "load_grids", "load_grid_table", "grid_bounds", "load_people", "load_roles",
@@ -316,7 +317,9 @@ def find_active_grids(session: Session, codes) -> set:
 
 
 def wipe_register(session: Session) -> None:
-    """Delete every region, grid, history row, person and role (the demo's --replace)."""
-    for table in (Role, GridHistory, Grid, Person, Region):
+    """Delete every region, grid, history row, person, role, frontage, place, road and building (demo --replace)."""
+    for table in (Role, GridHistory, Grid, Person, Region, Frontage, Place, Road, Building):
         session.execute(delete(table))
     bump_register_version(session)
+    for layer in ("frontages", "places", "roads", "buildings"):
+        bump_layer_version(session, layer)

@@ -14,7 +14,8 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from .geometry import WKBGeometry
 
-__all__ = ["Base", "Region", "Grid", "GridHistory", "Person", "Role", "ImportLog", "Meta", "ApiToken", "User", "AuditEntry"]
+__all__ = ["Base", "Region", "Grid", "GridHistory", "Person", "Role", "ImportLog", "Meta", "ApiToken", "User", "AuditEntry",
+           "Frontage", "Place", "Road", "Building"]
 
 
 class Base(DeclarativeBase):
@@ -149,3 +150,90 @@ class AuditEntry(Base):
     target: Mapped[str] = mapped_column(String(100), index=True)
     before: Mapped[dict | None] = mapped_column(JSON)
     after: Mapped[dict | None] = mapped_column(JSON)
+
+
+class Frontage(Base):
+    """A 门前三包 unit and the street front (line) or zone (polygon) it signed for; its grids are computed."""
+
+    __tablename__ = "frontages"
+    ref: Mapped[str] = mapped_column(String(64), primary_key=True)
+    unit_name: Mapped[str] = mapped_column(String(200))
+    unit_kind: Mapped[str] = mapped_column(String(16))
+    credit_code: Mapped[str | None] = mapped_column(String(18))
+    contact: Mapped[str | None] = mapped_column(String(100))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    address: Mapped[str | None] = mapped_column(String(200))
+    liable: Mapped[str] = mapped_column(String(8))
+    item_set: Mapped[str] = mapped_column(String(32))
+    items: Mapped[list] = mapped_column(JSON)
+    signed_on: Mapped[date | None] = mapped_column(Date)
+    expires_on: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    photo: Mapped[str | None] = mapped_column(String(500))
+    road: Mapped[str | None] = mapped_column(String(200))
+    geom: Mapped[bytes] = mapped_column(WKBGeometry)
+    minx: Mapped[float] = mapped_column(Float)
+    miny: Mapped[float] = mapped_column(Float)
+    maxx: Mapped[float] = mapped_column(Float)
+    maxy: Mapped[float] = mapped_column(Float)
+    length_m: Mapped[float] = mapped_column(Float)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    attrs: Mapped[dict] = mapped_column(JSON, default=dict)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_by: Mapped[str] = mapped_column(String(100))
+
+
+class Place(Base):
+    """A key place (重点场所): a point or polygon of a configured kind, with its licence fields."""
+
+    __tablename__ = "places"
+    ref: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    operator: Mapped[str | None] = mapped_column(String(200))
+    contact: Mapped[str | None] = mapped_column(String(100))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    address: Mapped[str | None] = mapped_column(String(200))
+    licence_no: Mapped[str | None] = mapped_column(String(64))
+    licence_expires: Mapped[date | None] = mapped_column(Date)
+    health_certs: Mapped[int | None] = mapped_column(Integer)
+    staff: Mapped[int | None] = mapped_column(Integer)
+    geom: Mapped[bytes] = mapped_column(WKBGeometry)
+    minx: Mapped[float] = mapped_column(Float)
+    miny: Mapped[float] = mapped_column(Float)
+    maxx: Mapped[float] = mapped_column(Float)
+    maxy: Mapped[float] = mapped_column(Float)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    attrs: Mapped[dict] = mapped_column(JSON, default=dict)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_by: Mapped[str] = mapped_column(String(100))
+
+
+class Road(Base):
+    """A road centreline: what a frontage faces and what shop points and zones are measured from."""
+
+    __tablename__ = "roads"
+    ref: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str | None] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(8))
+    width_m: Mapped[float | None] = mapped_column(Float)
+    geom: Mapped[bytes] = mapped_column(WKBGeometry)
+    minx: Mapped[float] = mapped_column(Float)
+    miny: Mapped[float] = mapped_column(Float)
+    maxx: Mapped[float] = mapped_column(Float)
+    maxy: Mapped[float] = mapped_column(Float)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class Building(Base):
+    """A building footprint: used to derive street fronts and the front no unit has registered."""
+
+    __tablename__ = "buildings"
+    ref: Mapped[str] = mapped_column(String(64), primary_key=True)
+    households: Mapped[int | None] = mapped_column(Integer)
+    geom: Mapped[bytes] = mapped_column(WKBGeometry)
+    minx: Mapped[float] = mapped_column(Float)
+    miny: Mapped[float] = mapped_column(Float)
+    maxx: Mapped[float] = mapped_column(Float)
+    maxy: Mapped[float] = mapped_column(Float)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)

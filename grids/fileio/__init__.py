@@ -35,10 +35,10 @@ from .shapefile import (DBF_FLOAT_LIMIT, DBF_NAME_BYTES, DBF_TEXT_BYTES, SHP_FIE
                         SHP_FIELDS_SUFFIX)
 from .tables import (XLSX_CELL_LIMIT, XLSX_MAX_ROWS, escape_formula, read_table, unescape_formula,  # noqa: F401
                      write_table)
-from .vector import read_vector, write_vector
+from .vector import geometries_from_wkt, read_vector, write_vector
 
 __all__ = [
     "FORMATS", "TABLE_FORMATS", "TEXT_COLUMNS", "SHP_FIELD_NAMES", "XLSX_CELL_LIMIT",
-    "FileFormatError", "format_of", "read_vector", "write_vector", "read_table", "write_table",
+    "FileFormatError", "format_of", "geometries_from_wkt", "read_vector", "write_vector", "read_table", "write_table",
     "escape_formula", "unescape_formula",
 ]

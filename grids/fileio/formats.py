@@ -11,7 +11,7 @@ from ..errors import DomainError
 
 FORMATS = ("geojson", "gpkg", "shp", "csv", "xlsx")
 TABLE_FORMATS = ("csv", "xlsx")
-TEXT_COLUMNS = ("code", "community", "parent", "grid", "phone", "backup")
+TEXT_COLUMNS = ("code", "community", "parent", "grid", "phone", "backup", "ref", "credit_code", "licence_no")
 
 _SUFFIXES = {".gpkg": "gpkg", ".shp": "shp", ".zip": "shp", ".csv": "csv", ".txt": "csv",
              ".xlsx": "xlsx", ".geojson": "geojson", ".json": "geojson"}

@@ -40,7 +40,7 @@ def read_vector(path, *, encoding: str | None = None, layer: str | None = None, 
         if "geometry" not in table.columns:
             raise FileFormatError(f"{path.name}: no 'geometry' column (WKT) found; "
                                   f"columns are {', '.join(map(str, table.columns))}")
-        geoms = _from_wkt(table["geometry"], path.name)
+        geoms = geometries_from_wkt(table["geometry"], path.name)
         return gpd.GeoDataFrame(table.drop(columns="geometry"), geometry=geoms), None
     if fmt == "gpkg":
         frame = read_ogr(path, str(path), layer, None, "GeoPackage")
@@ -95,7 +95,8 @@ def _crs_string(crs) -> str | None:
     return f"EPSG:{epsg}" if epsg else crs.to_wkt()
 
 
-def _from_wkt(column, name: str):
+def geometries_from_wkt(column, name: str):
+    """Geometries of a table's WKT ``geometry`` column (blank cells None); bad WKT refuses the file, naming rows."""
     text = np.array([None if v is None or (isinstance(v, float) and math.isnan(v)) or str(v).strip() == ""
                      else str(v) for v in column], dtype=object)
     geoms = shapely.from_wkt(text, on_invalid="ignore")
