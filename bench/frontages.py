@@ -30,6 +30,7 @@ import numpy as np
 import shapely
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(1, str(Path(__file__).resolve().parents[1]))  # this checkout's grids, not the installed one
 from support.measure import measure  # noqa: E402
 from support.street_city import street_city  # noqa: E402
 
@@ -148,6 +149,7 @@ def main():
         frontages = register(city, rng)
     grid_geoms = shapely.from_wkb(shapely.to_wkb(np.asarray(grids.geometry.array, dtype=object)))  # unprepared
     for run in range(REPEAT):  # the machine is shared and noisy: interleave, keep the best
+        zones = table = ref_fronts = ref_zones = ref_gap = None  # noqa: F841 (the last run's results go first)
         with measure(f"project: zones + gap #{run + 1}", steps):
             zones, table = project(grids, city, frontages)
         with measure(f"bare shapely: zones + gap #{run + 1}", steps):
