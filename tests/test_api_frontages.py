@@ -2,7 +2,7 @@
 import pytest
 from shapely.geometry import box
 
-from conftest import COMMUNITY, X0, feature, to_lonlat
+from conftest import COMMUNITY, X0, Y0, feature, to_lonlat
 from frontage_fixtures import ROAD_Y, gate_zone, shop_front, streets, toilet  # noqa: F401
 
 URL, PLACES = "/api/v1/frontages", "/api/v1/places"
@@ -159,3 +159,38 @@ def test_a_hostile_body_is_a_problem(streets, client, token):
     zone["geometry"] = {"type": "Polygon", "coordinates": [list(zone["geometry"]["coordinates"][0][:-1])]}  # unclosed
     resp = client.post(URL, json=zone, headers=editor)
     assert resp.status_code == 422 and "closed" in str(resp.get_json()).lower()
+
+
+def test_locate_names_the_frontage_unit_and_the_place_responsible(streets, client, token):
+    def at(x, y):
+        lon, lat = to_lonlat(__import__("shapely").Point(x, y)).coords[0]
+        resp = client.get(f"/api/v1/locate?lon={lon}&lat={lat}")
+        assert resp.status_code == 200, resp.get_json()
+        return resp.get_json()
+    on_pavement = at(X0 + 150, ROAD_Y + 7)                  # 3 m south of the shop's front line
+    assert on_pavement["frontage"]["ref"] == "F1" and on_pavement["frontage"]["distance_m"] == pytest.approx(3, abs=0.05)
+    assert on_pavement["frontage"]["unit_name"] == "柳州螺蛳粉店" and on_pavement["frontage"]["effective_status"] == "signed"
+    assert on_pavement["grid"]["code"] == f"{COMMUNITY}001" and on_pavement["place"] is None
+    in_zone = at(X0 + 40, ROAD_Y - 10)
+    assert in_zone["frontage"]["ref"] == "F2" and in_zone["frontage"]["distance_m"] == 0
+    assert at(X0 + 150, ROAD_Y + 30)["frontage"] is None     # 20 m from the front: nobody's pavement
+    assert at(X0 + 50, Y0 + 50)["place"] is None             # the toilet is a point: it holds no point
+    market = feature({"ref": "P5", "kind": "farmers_market", "name": "阳和农贸市场"}, box(X0 + 300, Y0 + 20, X0 + 380, Y0 + 80))
+    assert client.post(PLACES, json=market, headers=token("editor")).status_code == 201
+    assert at(X0 + 340, Y0 + 50)["place"]["name"] == "阳和农贸市场"   # the index follows the write
+    assert at(X0 + 340, Y0 + 50)["place"]["kind_label"] == "农贸市场"
+
+
+def test_the_grid_page_and_signboard_list_the_grids_frontage_units(streets, client):
+    page = client.get(f"/grids/{COMMUNITY}002").get_data(as_text=True)
+    table = page.split('id="sg-frontages"')[1].split("</table>")[0]
+    assert "柳州螺蛳粉店" in table and "卫生、秩序" in table and "已签" in table and "2030-06-30" in table
+    assert "阳和街道办事处" not in table   # its zone lies in grids 001 and 003
+    board = page.split('id="sg-sign-units"')[1].split("</div>")[0]
+    assert "柳州螺蛳粉店" in board and "已签" in board
+    other = client.get(f"/grids/{COMMUNITY}003").get_data(as_text=True).split('id="sg-frontages"')[1]
+    assert "阳和街道办事处" in other and "拒签" in other and "柳州螺蛳粉店" not in other.split("</table>")[0]
+    empty = client.get(f"/grids/{COMMUNITY}004?lang=en").get_data(as_text=True)
+    assert "no frontage unit registered in this grid" in empty and 'id="sg-sign-units"' not in empty
+    english = client.get(f"/grids/{COMMUNITY}001?lang=en").get_data(as_text=True)
+    assert "sanitation, order" in english and "signed" in english

@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 from flask import request
 
 __all__ = ["language", "texts", "labels", "remember_language", "init_app", "LAYER_LABELS_EN", "NAV",
-           "KIND_LABELS_EN", "LEVEL_LABELS_EN", "ROLLUP_LABELS_EN", "FINDING_LABELS_EN"]
+           "KIND_LABELS_EN", "LEVEL_LABELS_EN", "ROLLUP_LABELS_EN", "FINDING_LABELS_EN", "FRONTAGE_LABELS"]
 
 TEXT = {
     "zh": {
@@ -77,6 +77,27 @@ TEXT["en"].update({
     "score_rule": "Coverage score = 100 × (0.4×covered share + 0.2×(1 − overlapping and outside area/region area)"
                   " + 0.2×(1 − households without a cleaner/households) + 0.2×share of fully staffed grids)",
 })
+# The grid page's and signboard's 门前三包 units (gis_app/views/signboard.py adds their labels).
+TEXT["zh"].update({
+    "frontages": "门前三包责任单位", "unit": "责任单位", "unit_kind": "类别", "items": "责任事项",
+    "frontage_status": "签订状态", "expires": "到期", "no_frontages": "网格内尚无登记的门前三包责任单位",
+    "more_units": "等{n}家",
+})
+TEXT["en"].update({
+    "frontages": "Frontage units (门前三包)", "unit": "Unit", "unit_kind": "Kind", "items": "Duties",
+    "frontage_status": "Commitment", "expires": "Expires", "no_frontages": "no frontage unit registered in this grid",
+    "more_units": "and {n} more",
+})
+FRONTAGE_LABELS = {
+    "zh": {"item": {"sanitation": "卫生", "order": "秩序", "greenery": "绿化", "facilities": "设施", "snow": "除雪"},
+           "status": {"signed": "已签", "expired": "已过期", "refused": "拒签", "not_visited": "未走访"},
+           "unit_kind": {"government": "机关", "association": "团体", "enterprise": "企事业单位", "individual": "个体商户"}},
+    "en": {"item": {"sanitation": "sanitation", "order": "order", "greenery": "greenery", "facilities": "facilities",
+                    "snow": "snow and ice"},
+           "status": {"signed": "signed", "expired": "expired", "refused": "refused", "not_visited": "not visited"},
+           "unit_kind": {"government": "government body", "association": "association", "enterprise": "enterprise",
+                         "individual": "shop (individual)"}},
+}
 # English of the gap report's label tables (the Chinese are gis_app.gap_output's, also the CLI's).
 KIND_LABELS_EN = {
     "hole": "Hole", "sliver": "Sliver", "overlap": "Overlapping grids", "outside": "Out of bounds",
