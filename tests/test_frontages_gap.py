@@ -116,3 +116,10 @@ def test_frontages_need_today_a_known_status_and_metres():
         frontage_gap(grids(), frontages().assign(status="maybe"), TODAY)
     with pytest.raises(ValueError, match="share one CRS"):
         gap_report(regions(), grids(), frontages=frontages().to_crs("EPSG:4547"), today=TODAY)
+
+
+def test_a_bent_street_front_is_registered_along_the_stretch_a_frontage_covers():
+    corner = LineString([(X0 + 20, Y0 + 200), (X0 + 80, Y0 + 200), (X0 + 80, Y0 + 260)])  # 60 m + 60 m
+    registered = gpd.GeoDataFrame({"status": ["signed"]}, geometry=[along(30, 70, 199)], crs=METRIC)
+    table = frontage_gap(grids(), registered, TODAY, fronts=[corner]).set_index("code")
+    assert table.loc[A, "frontage_unregistered_m"] == pytest.approx(80)  # 120 m less the 40 m along it

@@ -75,10 +75,11 @@ def _covered(lines, registered, match_m) -> np.ndarray:
     usable = ~(shapely.is_missing(registered) | shapely.is_empty(registered))
     if not len(lines) or not usable.any():
         return out
-    reg, line = shapely.STRtree(lines).query(registered, predicate="dwithin", distance=match_m)
-    reg, line = _nearest_pairs(reg, line, registered, lines)
+    near = shapely.box(*(shapely.bounds(registered) + [-match_m, -match_m, match_m, match_m]).T)
+    reg, line = shapely.STRtree(lines).query(near)  # boxes that meet: candidates
+    reg, line = _nearest_pairs(reg, line, registered, lines, match_m)
     xy, pair = shapely.get_coordinates(registered[reg], return_index=True)
-    t = shapely.line_locate_point(lines[line[pair]], shapely.points(xy))
+    t = _along(lines, line[pair], xy)
     t0, t1 = np.full(len(reg), np.inf), np.full(len(reg), -np.inf)
     np.minimum.at(t0, pair, t), np.maximum.at(t1, pair, t)
     intervals = pd.DataFrame({"line": line, "t0": t0, "t1": t1}).sort_values(["line", "t0"], kind="stable")
@@ -89,9 +90,27 @@ def _covered(lines, registered, match_m) -> np.ndarray:
     return out
 
 
-def _nearest_pairs(reg, line, registered, lines):
-    """Keep the (frontage, front) pairs where the front is (about) the nearest to the frontage."""
+def _along(lines, line, xy) -> np.ndarray:
+    """How far along ``lines[line]`` each point projects (numpy for straight fronts, shapely for the rest)."""
+    straight = shapely.get_num_coordinates(lines) == 2
+    ends = np.full((len(lines), 4), np.nan)
+    ends[straight] = shapely.get_coordinates(lines[straight]).reshape(-1, 4)
+    a, b = ends[line, :2], ends[line, 2:]
+    edge = b - a
+    size = np.hypot(edge[:, 0], edge[:, 1])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = np.clip(np.einsum("ij,ij->i", xy - a, edge) / size, 0, size)
+    bent = ~straight[line]
+    if bent.any():
+        t[bent] = shapely.line_locate_point(lines[line[bent]], shapely.points(xy[bent]))
+    return np.nan_to_num(t)
+
+
+def _nearest_pairs(reg, line, registered, lines, match_m):
+    """Keep the (frontage, front) pairs within ``match_m`` where the front is (about) the nearest."""
     gap = shapely.distance(registered[reg], lines[line])
+    close = gap <= match_m
+    reg, line, gap = reg[close], line[close], gap[close]
     nearest = np.full(len(registered), np.inf)
     np.minimum.at(nearest, reg, gap)
     keep = gap <= nearest[reg] + _NEARER_M
