@@ -36,6 +36,7 @@ OPEN_PATHS = ("/api/v1/openapi.json",)   # the API's description holds no regist
 SCOPED_FILTERS = {"grids.list_grids": "district", "gaps_api.gaps_summary": "district",
                   "gaps_api.gaps_feature_collection": "district", "where.staffing_view": "district",
                   "transfer.export_layer": "district", "regions.list_regions": "parent",
+                  "frontages.list_frontages": "district", "places.list_places": "district",
                   "inspections.list_inspections": "district", "cases.list_cases": "district",
                   "kpis.kpi_report": "district"}
 REGION_ARGS = ("district", "street", "community", "parent")

@@ -117,7 +117,8 @@ def import_(ctx: _App, layer, file, crs, encoding, codes, dry_run, make_valid):
 
 
 @cli.command()
-@click.argument("layer", type=click.Choice(["regions", "grids", "people", "roles", "inspections", "cases"]))
+@click.argument("layer", type=click.Choice(["regions", "grids", "people", "roles", "frontages", "places",
+                                           "inspections", "cases"]))
 @click.option("--format", "fmt", required=True, type=click.Choice(["geojson", "gpkg", "shp", "csv", "xlsx"]))
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False))
 @click.option("--district", help="only this district (6-digit code) or any region code")
@@ -423,6 +424,43 @@ def _hotspots(index, folder, scheduler, local_workers, z, min_reports):
     with LocalCluster(n_workers=local_workers, threads_per_worker=1, dashboard_address=None) as cluster, \
             Client(cluster) as client:
         return hotspots_on_cluster(client, index, folder, z, min_reports)
+
+
+@cli.group()
+def frontages():
+    """门前三包 frontages: derive the zones in front of buildings along the roads."""
+
+
+@frontages.command("derive")
+@click.option("--buildings", required=True, type=click.Path(dir_okay=False),
+              help="building footprints (an OSM *_multipolygons.geojson too: areas tagged building)")
+@click.option("--roads", required=True, type=click.Path(dir_okay=False),
+              help="road centrelines with kind main/lane (an OSM *_lines.geojson too: kind from highway)")
+@click.option("--apply", is_flag=True, help="import the derived zones as frontages (status not_visited)")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="write the derived zones as GeoJSON")
+@click.option("--unit-kind", default="individual", show_default=True,
+              type=click.Choice(["government", "association", "enterprise", "individual"]),
+              help="the unit kind the derived frontages get")
+@click.option("--crs", help="the files' CRS when they do not say: EPSG:n, gcj02 or bd09")
+@click.option("--encoding", help="text encoding of a Shapefile DBF or CSV, e.g. gbk")
+@pass_app
+def frontages_derive(ctx: _App, buildings, roads, apply, output, unit_kind, crs, encoding):
+    """Derive frontage zones from footprints and roads (to the kerb on main roads, the centreline on lanes)."""
+    from .frontage_derive import derive_frontages, write_fronts
+    if not apply and not output:
+        raise click.UsageError("a dry run writes the derived zones: give -o FILE (or --apply to import them)")
+    try:
+        result = derive_frontages(ctx.engine, ctx.settings, buildings, roads, unit_kind=unit_kind, crs=crs,
+                                  encoding=encoding, apply=apply)
+        if output:
+            write_fronts(result, output)
+    except REFUSED as exc:
+        _fail(exc)
+    for note in result.notes + (result.imported.notes if result.imported else []):
+        click.echo(f"note: {note}")
+    if output:
+        click.echo(f"frontages: {len(result.fronts)} derived zone(s) written to {output}")
+    click.echo(result.imported.summary() if result.imported else "dry run: nothing imported")
 
 
 @cli.group()

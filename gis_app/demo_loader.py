@@ -37,7 +37,8 @@ def load_demo(engine, settings, *, n_grids: int, seed: int, replace: bool) -> st
             bar.update(0)
         city = build_demo_city(n_grids=n_grids, seed=seed, progress=progress)
         for layer, frame in (("regions", city.regions), ("grids", city.grids),
-                             ("people", people_frame(city.people, city.roles))):
+                             ("people", people_frame(city.people, city.roles)),
+                             ("frontages", city.frontages), ("places", city.places)):
             bar.set_description(f"loading {layer}")
             # the demo's own rows are no outside input: the per-import cap (50,000 by default) would
             # refuse the 183,000 people rows of `demo --grids 20000`
@@ -45,11 +46,15 @@ def load_demo(engine, settings, *, n_grids: int, seed: int, replace: bool) -> st
             import_frames(engine, own, layer, frame_for_import(layer, frame), by="demo")
             bar.update(1)
     return (f"demo city loaded: {len(city.regions)} regions, {len(city.grids)} grids, "
-            f"{len(city.people)} people, {len(city.roles)} roles; deliberate shortfalls: {city.shortfalls}")
+            f"{len(city.people)} people, {len(city.roles)} roles, {len(city.frontages)} frontages, "
+            f"{len(city.places)} places; deliberate shortfalls: {city.shortfalls}")
 
 
 def frame_for_import(layer, frame):
-    """Return a demo frame as the importer takes it: the signboard point as sign_lon/sign_lat."""
+    """Return a demo frame as the importer takes it: the signboard point as sign_lon/sign_lat; frontages and
+    places without the grid they were generated in (the register derives it)."""
+    if layer in ("frontages", "places"):
+        return frame.drop(columns=["grid"])
     if layer != "grids" or "signboard" not in frame.columns:
         return frame
     signs = frame["signboard"]

@@ -22,9 +22,9 @@ from .storage import repository as repo
 from .storage import session_scope
 
 __all__ = ["EXPORT_LAYERS", "EXPORT_FORMATS", "export_layer", "people_rows", "GPKG_LAYERS", "GpkgLayer",
-           "export_geopackage"]
+           "export_geopackage", "register_layer_frame"]
 
-EXPORT_LAYERS = ("regions", "grids", "people", "roles")
+EXPORT_LAYERS = ("regions", "grids", "people", "roles", "frontages", "places")
 EXPORT_FORMATS = ("geojson", "gpkg", "shp", "csv", "xlsx")
 TABLE_FORMATS = ("csv", "xlsx")
 PEOPLE_COLUMNS = ["name", "phone", "photo", "grid", "role", "backup"]
@@ -39,6 +39,8 @@ def export_layer(engine, layer: str, fmt: str, path, *, district: str | None = N
             frame = people_rows(session, under=district, with_idle=layer == "people")
         elif layer == "regions":
             frame = repo.load_regions(session, under=district)
+        elif layer in ("frontages", "places"):
+            frame = register_layer_frame(session, layer, district, lists_as_text=fmt != "geojson")
         else:
             frame = _grids_frame(repo.load_grids(session, under=district))
     Path(path).parent.mkdir(parents=True, exist_ok=True)
@@ -64,6 +66,30 @@ def _grids_frame(grids):
     frame = grids.copy()
     for column in ("start_date", "end_date"):
         frame[column] = [d.isoformat() if d is not None and not pd.isna(d) else None for d in frame[column]]
+    return frame
+
+
+_LIST_COLUMNS = ("items", "grids")
+_EXPORT_DROPPED = ("updated_by",)
+
+
+def register_layer_frame(session, layer: str, district: str | None, *, lists_as_text: bool = True):
+    """Frontages or places as exported: dates as ISO text, lists (items, grids) joined by ``;`` unless GeoJSON.
+
+    The importer reads both spellings of a list back, and skips the derived columns
+    (``effective_status``, ``grids``, ``length_m``, a place's ``grid``), so an export imports again unchanged.
+    """
+    from .storage.frontages import load_frontages, load_places
+    frame = (load_frontages if layer == "frontages" else load_places)(session, district=district)
+    frame = frame.drop(columns=[c for c in _EXPORT_DROPPED if c in frame.columns])
+    for column in frame.columns:
+        if column == frame.geometry.name:
+            continue
+        values = frame[column].tolist()
+        if column in _LIST_COLUMNS and lists_as_text:
+            frame[column] = [";".join(v) if isinstance(v, list) else v for v in values]
+        elif any(hasattr(v, "isoformat") for v in values):
+            frame[column] = [v.isoformat() if hasattr(v, "isoformat") else v for v in values]
     return frame
 
 
@@ -117,6 +143,14 @@ def _gpkg_people(session, engine, settings, district):
     return people[people["phone"].isin(serving)].reset_index(drop=True)
 
 
+def _gpkg_frontages(session, engine, settings, district):
+    return register_layer_frame(session, "frontages", district)
+
+
+def _gpkg_places(session, engine, settings, district):
+    return register_layer_frame(session, "places", district)
+
+
 def _gpkg_roles(session, engine, settings, district):
     return repo.load_roles(session, under=district)[["grid", "person", "name", "role", "backup", "backup_name"]]
 
@@ -128,13 +162,15 @@ def _qml(name):
     return style
 
 
-#: Every layer of the district GeoPackage, in order; a later layer (frontages, places,
-#: inspections, cases) is one more line here once its table exists.
+#: Every layer of the district GeoPackage, in order; a later layer (inspections, cases) is one
+#: more line here once its table exists.
 GPKG_LAYERS = (
     GpkgLayer("regions", _gpkg_regions, _qml("region_level_qml")),
     GpkgLayer("grids", _gpkg_grids, _qml("grid_status_qml")),
     GpkgLayer("people", _gpkg_people),
     GpkgLayer("roles", _gpkg_roles),
+    GpkgLayer("frontages", _gpkg_frontages),
+    GpkgLayer("places", _gpkg_places),
 )
 GPKG_GEOMETRY_COLUMN = "geom"
 GPKG_VERSION = "1.2"  # what GDAL 3.6 (Debian's QGIS 3.22) reads without a warning

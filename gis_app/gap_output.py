@@ -23,13 +23,17 @@ KIND_LABELS = {
     "no_leader": "无网格长", "many_leaders": "网格长多于1名", "missing_roles": "缺少人员类别",
     "cleaners_below_ratio": "保洁员低于配比", "no_backup": "保洁员无B岗", "backup_is_self": "B岗为本人",
     "spread_too_thin": "兼任网格过多", "understaffed": "人员不齐网格",
+    "frontage_unsigned": "门前三包签订不足",
 }
 ROLLUP_LABELS = {
     "level": "级别", "code": "编码", "name": "名称", "area_m2": "面积(m²)", "grids": "网格数",
     "hole_count": "空洞数", "hole_m2": "空洞面积(m²)", "sliver_count": "缝隙数", "sliver_m2": "缝隙面积(m²)",
     "uncovered_pct": "未覆盖(%)", "overlap_count": "重叠对数", "overlap_m2": "重叠面积(m²)",
     "outside_count": "越界网格", "outside_m2": "越界面积(m²)", "short": "缺员网格", "unstaffed": "无人网格",
-    "cleaner_gap": "缺保洁员", "households_uncovered": "缺保洁户数", "score": "覆盖得分",
+    "cleaner_gap": "缺保洁员", "households_uncovered": "缺保洁户数",
+    "frontage_length_m": "沿街长度(m)", "frontage_signed_m": "已签长度(m)", "frontage_signed_pct": "签订率(%)",
+    "frontage_units": "责任单位", "frontage_units_unsigned": "未签单位", "frontage_expiring_30d": "即将到期",
+    "frontage_unregistered_m": "未登记沿街(m)", "frontage_unsigned_count": "签订不足网格", "score": "覆盖得分",
 }
 FINDING_LABELS = {"kind_label": "问题", "region": "所在区域", "region_name": "区域名称", "code": "网格",
                   "other": "另一网格",

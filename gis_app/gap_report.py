@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import geopandas as gpd
@@ -19,12 +20,14 @@ import shapely
 
 from grids.codes import CodeError, check_region_code
 from grids.coverage import assign_regions
+from grids.frontages import derive_zones
 from grids.gaps import SPATIAL_KINDS, GapReport, GapSettings, gap_report, leaf_regions
 
 from .config import metric_crs
 from .errors import NotFound, ValidationFailed
 from .imports import read_features
 from .storage import gap_sql, on_postgis, session_scope
+from .storage import frontages as frontage_store
 from .storage import repository as repo
 
 __all__ = ["GapResult", "gap_settings", "register_gaps", "file_gaps"]
@@ -47,7 +50,42 @@ def gap_settings(settings: dict) -> GapSettings:
     return GapSettings(sliver_area_m2=float(settings["SANIGRID_SLIVER_AREA_M2"]),
                        overlap_tolerance_m2=float(settings["SANIGRID_OVERLAP_TOLERANCE_M2"]),
                        outside_tolerance_m=float(settings["SANIGRID_OUTSIDE_TOLERANCE_M"]),
-                       max_grids_per_person=int(settings["SANIGRID_MAX_GRIDS_PER_PERSON"]))
+                       max_grids_per_person=int(settings["SANIGRID_MAX_GRIDS_PER_PERSON"]),
+                       frontage_signed_floor=float(settings["SANIGRID_FRONTAGE_SIGNED_FLOOR"]),
+                       frontage_expiring_days=int(settings["SANIGRID_FRONTAGE_EXPIRING_DAYS"]))
+
+
+@dataclass
+class FrontageInput:
+    """The register's frontages (EPSG:4326) and, with roads and buildings loaded, the derived street fronts."""
+
+    frontages: gpd.GeoDataFrame
+    roads: gpd.GeoDataFrame
+    buildings: gpd.GeoDataFrame
+    today: date
+
+    def metric(self, metric: str):
+        """(frontages, fronts) in ``metric`` for grids.gaps.gap_report; (None, None) without frontages."""
+        if not len(self.frontages):
+            return None, None
+        frontages = self.frontages[["ref", "status", "expires_on", "geometry"]].to_crs(metric)
+        fronts = None
+        if len(self.roads) and len(self.buildings):
+            roads = self.roads.to_crs(metric)
+            zones = derive_zones(self.buildings.to_crs(metric).geometry.array, roads.geometry.array,
+                                 roads["kind"].to_numpy(), pd.to_numeric(roads["width_m"], errors="coerce").to_numpy())
+            fronts = zones["front"].to_numpy()
+        return frontages, fronts
+
+
+def _frontage_input(engine, under) -> FrontageInput:
+    """Frontages meeting ``under`` and, only when there are any, the roads and buildings around them."""
+    with session_scope(engine) as session:
+        frontages = frontage_store.load_frontages(session, district=under)
+        empty = gpd.GeoDataFrame(geometry=gpd.GeoSeries([], crs="EPSG:4326"))
+        roads = frontage_store.load_roads(session, district=under) if len(frontages) else empty
+        buildings = frontage_store.load_buildings(session, district=under) if len(roads) else empty
+    return FrontageInput(frontages, roads, buildings, date.today())
 
 
 def register_gaps(engine, settings: dict, under: str | None = None) -> GapResult:
@@ -69,7 +107,7 @@ def _shapely_gaps(engine, settings: dict, under: str | None) -> GapResult:
         roles = repo.load_roles(session, people_under=under)  # their grids outside ``under`` count too
     _check_scope(regions, under)
     grids = grids.rename(columns={"community": "region"})
-    return _run(regions, grids, roles, settings, under or "全部")
+    return _run(regions, grids, roles, settings, under or "全部", frontages=_frontage_input(engine, under))
 
 
 def _postgis_gaps(engine, settings: dict, under: str | None) -> GapResult | None:
@@ -97,8 +135,10 @@ def _postgis_gaps(engine, settings: dict, under: str | None) -> GapResult | None
             table = repo.load_grid_table(session, under=under)
         grids = gpd.GeoDataFrame(table.rename(columns={"community": "region"}),
                                  geometry=gpd.GeoSeries([None] * len(table), crs="EPSG:4326"))
+        frontages = _frontage_input(engine, under)
+        _fill_frontage_grids(engine, grids, frontages, metric)
         result = _run(regions, grids, roles.result(), settings, under or "全部", metric=metric,
-                      spatial=spatial_findings)
+                      spatial=spatial_findings, frontages=frontages)
         _fill_grid_geometries(result, *shown[0].result())
     return result
 
@@ -125,6 +165,16 @@ def _fill_grid_geometries(result: GapResult, geoms, metric_geoms) -> None:
     result.grids.loc[shown, "geometry"] = result.grids.loc[shown, "code"].map(geoms).to_numpy()
 
 
+def _fill_frontage_grids(engine, grids, frontages: FrontageInput, metric) -> None:
+    """Give the grids a frontage lies in their geometry: the frontage gap cuts frontages at grid edges."""
+    codes = sorted({code for listed in frontages.frontages.get("grids", []) for code in (listed or [])})
+    if not codes:
+        return
+    geoms, _ = gap_sql.grid_geometries(engine, codes, metric)
+    hit = grids["code"].isin(set(geoms.index))
+    grids.loc[hit, "geometry"] = grids.loc[hit, "code"].map(geoms).to_numpy()
+
+
 def _check_scope(regions, under) -> None:
     if under is not None and under not in set(regions["code"]):
         raise NotFound(f"region {under} is not in the register")
@@ -146,12 +196,15 @@ def _metric(settings, *bounds) -> str:
     return metric_crs(settings, bounds=box).to_string()
 
 
-def _run(regions, grids, roles, settings, scope, *, metric=None, spatial=None) -> GapResult:
+def _run(regions, grids, roles, settings, scope, *, metric=None, spatial=None,
+         frontages: FrontageInput | None = None) -> GapResult:
     metric = metric or _metric(settings, _bounds(regions.geometry), _bounds(grids.geometry))
     regions = regions[["code", "name", "level", "geometry"]].copy()
     grids = grids.reindex(columns=["code", "name", "region", "households", "geometry"])
     grids["households"] = pd.to_numeric(grids["households"], errors="coerce").fillna(0).astype(int)
-    report = gap_report(regions.to_crs(metric), grids.to_crs(metric), roles, gap_settings(settings), spatial=spatial)
+    fronting, fronts = frontages.metric(metric) if frontages is not None else (None, None)
+    report = gap_report(regions.to_crs(metric), grids.to_crs(metric), roles, gap_settings(settings), spatial=spatial,
+                        frontages=fronting, fronts=fronts, today=frontages.today if frontages else None)
     return GapResult(report, regions, grids, scope, metric)
 
 

@@ -17,6 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from . import create_app
 from .api.where_query import locate_cached
 from .errors import SanigridError
+from .storage.frontage_index import responsible_at
 from .storage.tiles import warm as warm_tiles
 
 app = create_app()
@@ -27,6 +28,7 @@ def warm(application) -> bool:
     engine = application.extensions["sanigrid.engine"]
     try:
         warm_tiles(engine, application.config)
+        responsible_at(engine, 0.0, 0.0)  # the frontage and place indexes
         locate_cached(engine, 0.0, 0.0)  # builds the answers; the point itself lies in no grid
     except SanigridError:
         pass  # "no grid holds this point": the caches are built all the same

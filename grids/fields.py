@@ -93,6 +93,8 @@ def phone_field(props, key, errors, required=False):
 
 def photo_field(props, key, errors, *, files=True):
     """A photo the app stored, or (``files``) an image file name beside the imported file."""
+    if is_blank(props.get(key)):
+        return None
     try:
         return check_photo(props.get(key), files=files)
     except ValueError as exc:

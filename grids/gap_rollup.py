@@ -9,7 +9,12 @@ The score (0–100) is written so a ranking can be explained to those ranked::
     score    = 100 × (0.4·covered + 0.2·clean + 0.2·staffed + 0.2·complete)
 
 Without staffing data (a grid plan checked from files) the score is
-100 × (0.4·covered + 0.2·clean) / 0.6.
+100 × (0.4·covered + 0.2·clean) / 0.6. With frontages (门前三包) one more term enters and the
+weights present are renormalised::
+
+    signed   = frontage signed length / street-front length               (1 with no street front)
+    score    = 100 × (0.4·covered + 0.2·clean [+ 0.2·staffed + 0.2·complete] + 0.2·signed)
+                   / (0.6 [+ 0.4] + 0.2)
 """
 from __future__ import annotations
 
@@ -20,14 +25,18 @@ from .staffing import staffing_rollup
 
 __all__ = ["gap_rollup", "WEIGHTS", "LEVEL_WIDTHS"]
 
-WEIGHTS = {"covered": 0.4, "clean": 0.2, "staffed": 0.2, "complete": 0.2}
+WEIGHTS = {"covered": 0.4, "clean": 0.2, "staffed": 0.2, "complete": 0.2, "signed": 0.2}
 LEVEL_WIDTHS = {"district": 6, "street": 9, "community": 12}
 BASE_KINDS = ("hole", "sliver", "overlap", "outside")
 STAFFING_COLUMNS = ["complete", "short", "unstaffed", "households", "required_cleaners", "cleaners",
                     "cleaner_gap", "households_uncovered"]
+FRONTAGE_LENGTHS = ["frontage_length_m", "frontage_signed_m", "frontage_unregistered_m"]
+FRONTAGE_UNITS = {"frontage_units": None, "frontage_units_unsigned": "unsigned", "frontage_expiring_30d": "expiring"}
+FRONTAGE_COLUMNS = ["frontage_length_m", "frontage_signed_m", "frontage_signed_pct", "frontage_units",
+                    "frontage_units_unsigned", "frontage_expiring_30d", "frontage_unregistered_m"]
 
 
-def gap_rollup(regions, leaves, grids, findings, staffing=None) -> pd.DataFrame:
+def gap_rollup(regions, leaves, grids, findings, staffing=None, frontages=None, frontage_pieces=None) -> pd.DataFrame:
     """Return one row per region with grids, counts and areas per gap kind, staffing and score.
 
     Parameters
@@ -43,12 +52,19 @@ def gap_rollup(regions, leaves, grids, findings, staffing=None) -> pd.DataFrame:
     staffing : pandas.DataFrame, optional
         The staffing table (:func:`grids.staffing.staffing_table`); None leaves the
         staffing columns out and the score without its staffing terms.
+    frontages : pandas.DataFrame, optional
+        The frontage gap per grid (:func:`grids.frontages.frontage_gap`) with the grids'
+        region; None leaves the frontage columns and the score's frontage term out.
+    frontage_pieces : pandas.DataFrame, optional
+        Its pieces (:func:`grids.frontages.frontage_pieces`: frontage, unsigned, expiring)
+        with the grids' region, so a unit in two grids of a region counts once there.
 
     Returns
     -------
     pandas.DataFrame
         Sorted by code; columns level, code, name, area_m2, grids, ``<kind>_count`` and
-        ``<kind>_m2`` per gap kind, uncovered_m2, uncovered_pct, staffing columns, score.
+        ``<kind>_m2`` per gap kind, uncovered_m2, uncovered_pct, staffing columns, frontage
+        columns, score.
     """
     per_leaf = _per_leaf(leaves, grids, findings)
     frames = [_level(per_leaf, regions, level, width) for level, width in LEVEL_WIDTHS.items()]
@@ -57,7 +73,9 @@ def gap_rollup(regions, leaves, grids, findings, staffing=None) -> pd.DataFrame:
     out["uncovered_pct"] = _share(out["uncovered_m2"], out["area_m2"]) * 100
     if staffing is not None:
         out = _with_staffing(out, staffing, regions)
-    out["score"] = _score(out, staffing is not None)
+    if frontages is not None:
+        out = _with_frontages(out, frontages, frontage_pieces)
+    out["score"] = _score(out, staffing is not None, frontages is not None)
     return out
 
 
@@ -101,14 +119,47 @@ def _with_staffing(out, staffing, regions) -> pd.DataFrame:
     return merged
 
 
-def _score(out, with_staffing: bool) -> pd.Series:
+def _with_frontages(out, frontages, pieces) -> pd.DataFrame:
+    """Frontage lengths summed per region, units counted once per region, the share from the sums."""
+    codes = out["code"]
+    region = frontages["region"].astype(object)
+    for column in FRONTAGE_LENGTHS:
+        out[column] = _per_prefix(codes, region, frontages[column], "sum")
+    if frontages["frontage_unregistered_m"].isna().all():
+        out["frontage_unregistered_m"] = np.nan  # no street fronts given: unknown, not 0
+    for column, flag in FRONTAGE_UNITS.items():
+        rows = pieces if flag is None else pieces[pieces[flag].to_numpy(dtype=bool)]
+        out[column] = _per_prefix(codes, rows["region"].astype(object), rows["frontage"], "nunique").astype(int)
+    street = out["frontage_length_m"] + out["frontage_unregistered_m"].fillna(0)
+    out["frontage_signed_pct"] = _share(out["frontage_signed_m"], street) * 100
+    return out[[c for c in out.columns if c not in FRONTAGE_COLUMNS] + FRONTAGE_COLUMNS]
+
+
+def _per_prefix(codes, region, values, how) -> np.ndarray:
+    """For each code, ``how`` of ``values`` over the rows whose region starts with it (0 with none)."""
+    out = np.zeros(len(codes))
+    known = region.notna().to_numpy()
+    region, values = region[known].astype(str), pd.Series(np.asarray(values)[known])
+    for width in sorted(set(codes.str.len())):
+        grouped = getattr(values.groupby(region.str[:width].to_numpy()), how)()
+        mine = (codes.str.len() == width).to_numpy()
+        out[mine] = grouped.reindex(codes[mine]).fillna(0).to_numpy()
+    return out
+
+
+def _score(out, with_staffing: bool, with_frontages: bool = False) -> pd.Series:
     covered = 1 - _share(out["uncovered_m2"], out["area_m2"])
     clean = (1 - _share(out["overlap_m2"] + out["outside_m2"], out["area_m2"])).clip(lower=0)
     score = WEIGHTS["covered"] * covered + WEIGHTS["clean"] * clean
+    weight = WEIGHTS["covered"] + WEIGHTS["clean"]
     if with_staffing:
         staffed = (1 - _share(out["households_uncovered"], out["households"])).fillna(1.0)
         complete = _share(out["complete"], out["grids"]).fillna(0.0)
         score = score + WEIGHTS["staffed"] * staffed + WEIGHTS["complete"] * complete
-    else:
-        score = score / (WEIGHTS["covered"] + WEIGHTS["clean"])
+        weight = 1.0  # the four weights sum to 1: the score is as it always was
+    if with_frontages:
+        signed = (out["frontage_signed_pct"] / 100).fillna(1.0)
+        score, weight = score + WEIGHTS["signed"] * signed, weight + WEIGHTS["signed"]
+    if weight != 1.0:
+        score = score / weight
     return (100 * score).round(1)

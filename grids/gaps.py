@@ -3,8 +3,10 @@
 A gap kind is one function registered with :func:`gap_kind`: it takes the :class:`GapInput`
 and returns findings in :data:`FINDING_COLUMNS` (one row per hole, overlap, grid out of
 bounds, staffing shortfall ...). :func:`gap_report` runs every registered kind and rolls the
-findings up district → street → community; a later kind (frontage, inspection, facility
-gaps) is one more decorated function and appears in the report and the roll-up as it is.
+findings up district → street → community; a later kind (inspection, facility gaps) is one
+more decorated function and appears in the report and the roll-up as it is. Given frontages
+(门前三包) and a date, the grids whose signed share is below the floor are the kind
+``frontage_unsigned`` and the roll-up gains the frontage columns and score term.
 Inputs are in a metric CRS: areas are never measured in degrees.
 """
 from __future__ import annotations
@@ -19,6 +21,7 @@ import shapely
 
 from . import coverage
 from .crs import check_geographic
+from .frontages import frontage_gap, frontage_pieces
 from .gap_rollup import gap_rollup
 from .staffing import staffing_table
 
@@ -42,6 +45,8 @@ class GapSettings:
     overlap_tolerance_m2: float = 1.0
     outside_tolerance_m: float = 1.0
     max_grids_per_person: int = 3
+    frontage_signed_floor: float = 90.0
+    frontage_expiring_days: int = 30
 
 
 def leaf_regions(regions: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -67,13 +72,18 @@ class GapInput:
     """Regions (code, name, geometry), grids (code, region, households, geometry), roles or None.
 
     ``grids['region']`` is the leaf region (usually the community) each grid belongs to.
-    Derived arrays shared by several gap kinds are computed once, on first use.
+    ``frontages`` (status, expires_on, geometry), the derived street ``fronts`` and ``today``
+    feed the frontage gap, or are None. Derived arrays shared by several gap kinds are
+    computed once, on first use.
     """
 
     regions: gpd.GeoDataFrame
     grids: gpd.GeoDataFrame
     roles: pd.DataFrame | None = None
     settings: GapSettings = field(default_factory=GapSettings)
+    frontages: gpd.GeoDataFrame | None = None
+    fronts: object = None
+    today: object = None
 
     @functools.cached_property
     def leaves(self) -> gpd.GeoDataFrame:
@@ -112,6 +122,25 @@ class GapInput:
         grids = pd.DataFrame({"code": self.grids["code"], "community": self.grids["region"],
                               "households": self.grids["households"].fillna(0).astype(int)})
         return staffing_table(grids, self.roles, self.settings.max_grids_per_person)
+
+    @functools.cached_property
+    def frontage_pieces(self) -> pd.DataFrame | None:
+        """The frontages cut at grid edges, with their status on ``today`` and their grid's region."""
+        if self.frontages is None:
+            return None
+        pieces = frontage_pieces(self.grids, self.frontages, self.today,
+                                 expiring_days=self.settings.frontage_expiring_days)
+        return pieces.assign(region=self.grids["region"].to_numpy()[pieces["grid"].to_numpy()])
+
+    @functools.cached_property
+    def frontage_table(self) -> pd.DataFrame | None:
+        """The frontage gap per grid (:func:`grids.frontages.frontage_gap`) with the grid's region."""
+        if self.frontages is None:
+            return None
+        table = frontage_gap(self.grids, self.frontages, self.today, fronts=self.fronts,
+                             expiring_days=self.settings.frontage_expiring_days,
+                             floor_pct=self.settings.frontage_signed_floor, pieces=self.frontage_pieces)
+        return table.assign(region=self.grids["region"].to_numpy())
 
 
 def gap_kind(name: str):
@@ -181,18 +210,62 @@ def _staffing(data: GapInput) -> pd.DataFrame:
     return _findings(found.reset_index(drop=True))
 
 
+@gap_kind("frontage_unsigned")
+def _frontage_unsigned(data: GapInput) -> pd.DataFrame:
+    """One finding per grid whose signed frontage share is below the floor, drawn as its frontages."""
+    table = data.frontage_table
+    if table is None or not table["frontage_below_floor"].any():
+        return _findings(pd.DataFrame())
+    rows = table[table["frontage_below_floor"].to_numpy()]
+    at = rows.index.to_numpy()
+    drawn = _grid_frontages(data.frontage_pieces, at)
+    drawn = np.where(pd.isna(drawn), data.geoms[at], drawn)  # no frontage registered: the grid itself
+    floor = data.settings.frontage_signed_floor
+    street = rows["frontage_length_m"] + rows["frontage_unregistered_m"].fillna(0)
+    detail = [f"门前三包签约 {p:.1f}%，低于 {floor:g}%：已签 {s:,.0f} m / 沿街 {t:,.0f} m，未签单位 {u} 个"
+              for p, s, t, u in zip(rows["frontage_signed_pct"], rows["frontage_signed_m"], street,
+                                    rows["frontage_units_unsigned"])]
+    found = pd.DataFrame({"kind": "frontage_unsigned", "region": rows["region"].to_numpy(),
+                          "code": rows["code"].to_numpy(), "detail": detail, "geometry": drawn})
+    return _findings(found)
+
+
+def _grid_frontages(pieces: pd.DataFrame, grids: np.ndarray) -> np.ndarray:
+    """The frontage pieces of each of ``grids`` (positions) as one geometry, None for a grid without any."""
+    out = np.full(len(grids), None, dtype=object)
+    mine = pieces[pieces["grid"].isin(grids)]
+    if not len(mine):
+        return out
+    slot = pd.Index(grids).get_indexer(mine["grid"])
+    parts, owner = shapely.get_parts(mine["geometry"].to_numpy(), return_index=True)
+    slot, dims = slot[owner], shapely.get_dimensions(parts)
+    order = np.lexsort((dims, slot))
+    parts, slot, dims = parts[order], slot[order], dims[order]
+    dim_of = pd.Series(dims).groupby(slot).agg(["min", "max"])
+    for low, high, build in ((1, 1, shapely.multilinestrings), (2, 2, shapely.multipolygons),
+                             (1, 2, shapely.geometrycollections)):
+        chosen = dim_of.index[(dim_of["min"] == low) & (dim_of["max"] == high)].to_numpy()
+        take = np.isin(slot, chosen) & (dims >= 1)
+        if take.any():
+            build(parts[take], indices=slot[take], out=out)
+    return out
+
+
 @dataclass
 class GapReport:
-    """The findings (metric CRS), the roll-up per region, and the staffing table (None without roles)."""
+    """The findings (metric CRS), the roll-up per region, the staffing table (None without roles)
+    and the frontage gap per grid (None without frontages)."""
 
     findings: gpd.GeoDataFrame
     rollup: pd.DataFrame
     staffing: pd.DataFrame | None
     settings: GapSettings
+    frontages: pd.DataFrame | None = None
 
 
 def gap_report(regions: gpd.GeoDataFrame, grids: gpd.GeoDataFrame, roles: pd.DataFrame | None = None,
-               settings: GapSettings | None = None, kinds=None, spatial=None) -> GapReport:
+               settings: GapSettings | None = None, kinds=None, spatial=None, frontages=None, fronts=None,
+               today=None) -> GapReport:
     """Find every coverage gap of ``grids`` in ``regions`` and roll them up per region.
 
     Parameters
@@ -214,19 +287,29 @@ def gap_report(regions: gpd.GeoDataFrame, grids: gpd.GeoDataFrame, roles: pd.Dat
         or a function of the :class:`GapInput` returning them, called once the other kinds
         have run (a query may run meanwhile). The kinds holes, overlaps and outside are then
         not run; ``grids`` need no geometry (a grid without one gives its staffing findings none).
+    frontages : geopandas.GeoDataFrame, optional
+        Frontages (门前三包): columns status, expires_on, geometry (fronts or zones) in the
+        same CRS; None leaves the frontage gap out and the report as without it.
+    fronts : array_like of shapely.LineString, optional
+        The street fronts derived from buildings and roads (:func:`grids.frontages.derive_zones`),
+        for the unregistered street front; only with ``frontages``.
+    today : datetime.date, optional
+        The date commitments expire against; required with ``frontages``.
 
     Returns
     -------
     GapReport
         ``findings`` (one row per gap, :data:`FINDING_COLUMNS`), ``rollup`` (one row
-        per region with counts, areas, shortfalls and the coverage score) and ``staffing``.
+        per region with counts, areas, shortfalls, frontage columns and the coverage
+        score), ``staffing`` and ``frontages`` (the frontage gap per grid).
 
     Raises
     ------
     ValueError
-        For a geographic CRS, CRSs that differ, missing columns or an unknown kind.
+        For a geographic CRS, CRSs that differ, missing columns, an unknown kind or status,
+        or frontages without ``today``.
     """
-    data = GapInput(regions, grids, roles, settings or GapSettings())
+    data = GapInput(regions, grids, roles, settings or GapSettings(), frontages, fronts, today)
     names = _check(data, kinds)
     found = [GAP_KINDS[name](data) for name in names if spatial is None or name not in _SPATIAL_GAP_KINDS]
     if spatial is not None:
@@ -235,8 +318,11 @@ def gap_report(regions: gpd.GeoDataFrame, grids: gpd.GeoDataFrame, roles: pd.Dat
     found = [f for f in found if len(f)]
     frame = pd.concat(found, ignore_index=True) if found else pd.DataFrame(columns=FINDING_COLUMNS)
     findings = gpd.GeoDataFrame(frame, geometry="geometry", crs=regions.crs)
-    rollup = gap_rollup(data.regions, data.leaves, data.grids, findings, data.staffing)
-    return GapReport(findings, rollup, data.staffing, data.settings)
+    rollup = gap_rollup(data.regions, data.leaves, data.grids, findings, data.staffing, data.frontage_table,
+                        data.frontage_pieces)
+    if frontages is not None and "frontage_unsigned" in names and "frontage_unsigned_count" not in rollup:
+        rollup.insert(rollup.columns.get_loc("hole_m2"), "frontage_unsigned_count", 0)  # none found: 0
+    return GapReport(findings, rollup, data.staffing, data.settings, data.frontage_table)
 
 
 def _check(data: GapInput, kinds) -> list:
@@ -250,6 +336,11 @@ def _check(data: GapInput, kinds) -> list:
         check_geographic(frame.crs)
     if data.regions.crs != data.grids.crs:
         raise ValueError(f"regions ({data.regions.crs}) and grids ({data.grids.crs}) must share one CRS")
+    if data.frontages is not None:
+        if data.today is None:
+            raise ValueError("frontages need today: the date their commitments expire against")
+        if data.frontages.crs != data.grids.crs:
+            raise ValueError(f"frontages ({data.frontages.crs}) and grids ({data.grids.crs}) must share one CRS")
     names = list(GAP_KINDS) if kinds is None else list(kinds)
     unknown = [n for n in names if n not in GAP_KINDS]
     if unknown:

@@ -3,6 +3,7 @@
 :class:`GridIndex` is shapely's immutable STRtree, for bulk look-ups (a million points, the
 reports); callers build it again when the register changes. :class:`LiveGridIndex` is an
 ``rtree`` index patched in place grid by grid, for the running app's tiles and ``locate``.
+:class:`ResponsibleIndex` answers which frontage (or key place) is responsible at a point.
 """
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import numpy as np
 import rtree
 import shapely
 
-__all__ = ["GridIndex", "LiveGridIndex"]
+__all__ = ["GridIndex", "LiveGridIndex", "ResponsibleIndex"]
 
 
 class GridIndex:
@@ -148,3 +149,49 @@ class LiveGridIndex:
             codes, geoms = self._codes[slots], self._geoms[slots]
         order = sorted(range(len(codes)), key=codes.__getitem__)
         return codes[order], geoms[order]
+
+
+class ResponsibleIndex:
+    """Which shape answers for a point, in a metric CRS: the polygon holding it, else the nearest line near it.
+
+    For frontages (门前三包): a zone polygon holding the point, or a front line within ``tolerance``
+    metres of it (the pavement in front of a shop). For key places: only a polygon holding it
+    (``tolerance`` 0; a place drawn as a point holds nothing). Geometries are in one projected CRS
+    in metres; None entries are skipped.
+    """
+
+    def __init__(self, geometries):
+        self.geometries = np.asarray(list(geometries), dtype=object)
+        present = ~shapely.is_missing(self.geometries) if len(self.geometries) else np.zeros(0, dtype=bool)
+        self._at = np.flatnonzero(present)
+        shapely.prepare(self.geometries[self._at])
+        self.tree = shapely.STRtree(self.geometries[self._at])
+
+    def __len__(self) -> int:
+        return len(self._at)
+
+    def responsible(self, x: float, y: float, tolerance: float = 0.0) -> tuple[int, float] | None:
+        """Return (position, distance in metres) of the shape answering for (x, y), or None.
+
+        A polygon holding the point answers first (distance 0; the smallest of several); then the
+        line nearest the point within ``tolerance``; ties go to the lower position.
+        """
+        if not len(self._at):
+            return None
+        point = shapely.Point(x, y)
+        found = self._at[self.tree.query(point, predicate="dwithin", distance=tolerance)] if tolerance > 0 else \
+            self._at[self.tree.query(point, predicate="intersects")]
+        if not len(found):
+            return None
+        geoms = self.geometries[found]
+        polygonal = np.isin(shapely.get_type_id(geoms), (3, 6))
+        holding = found[polygonal & shapely.intersects(geoms, point)]
+        if len(holding):
+            areas = shapely.area(self.geometries[holding])
+            return int(holding[np.lexsort((holding, areas))[0]]), 0.0
+        lines = found[~polygonal & (shapely.get_dimensions(geoms) == 1)]
+        if not len(lines) or tolerance <= 0:
+            return None
+        distance = shapely.distance(self.geometries[lines], point)
+        best = np.lexsort((lines, distance))[0]
+        return int(lines[best]), float(distance[best])

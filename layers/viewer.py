@@ -1,8 +1,9 @@
-"""The viewer's own Leaflet layers as folium elements: grids by tile, layers fetched when switched on.
+"""The viewer's own Leaflet layers as folium elements: grids by tile, layers fetched when switched on,
+layers fetched by viewport at street zoom.
 
-The JavaScript behind them (``sanigrid.GridTiles``, ``sanigrid.remoteGeoJSON``) is the app's
-static ``viewer/viewer.js``; these classes only place it in a folium map, so the layer control,
-``show`` and the drawing order stay folium's.
+The JavaScript behind them (``sanigrid.GridTiles``, ``sanigrid.remoteGeoJSON``,
+``sanigrid.viewportGeoJSON``) is the app's static ``viewer/viewer.js``; these classes only place it
+in a folium map, so the layer control, ``show`` and the drawing order stay folium's.
 """
 from __future__ import annotations
 
@@ -10,7 +11,11 @@ from branca.element import Element, MacroElement
 from folium.map import Layer
 from folium.template import Template
 
-__all__ = ["GridTiles", "RemoteGeoJson", "ViewerSetup", "viewer_map"]
+from .geojson import script_json
+
+__all__ = ["GridTiles", "RemoteGeoJson", "STREET_ZOOM", "ViewportGeoJson", "ViewerSetup", "viewer_map"]
+
+STREET_ZOOM = 16   # a street and its shop fronts fill the screen: ~2.2 m per pixel at Liuzhou's latitude
 
 
 class GridTiles(Layer):
@@ -47,6 +52,31 @@ class RemoteGeoJson(Layer):
         super().__init__(name=name, overlay=True)
         self._name = "RemoteGeoJson"
         self.url, self.style, self.label = url, style, label
+
+
+class ViewportGeoJson(Layer):
+    """Features of the view fetched from ``url?bbox=minx,miny,maxx,maxy`` from ``min_zoom`` on (frontages, places).
+
+    ``kind`` names the drawing in viewer.js (``frontages``: lines in the page's status colours;
+    ``places``: an icon per kind from ``icons``); ``labels`` are its popup's and legend's words.
+    """
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+            var {{ this.get_name() }} = sanigrid.viewportGeoJSON({
+                url: {{ this.url_json }}, kind: {{ this.kind_json }}, minZoom: {{ this.min_zoom }},
+                labels: {{ this.labels_json }}, style: {{ this.style_json }}, icons: {{ this.icons_json }}
+            });
+        {% endmacro %}
+    """)
+
+    def __init__(self, url: str, kind: str, labels: dict, *, min_zoom: int = STREET_ZOOM, style: dict | None = None,
+                 icons: dict | None = None, name: str | None = None):
+        super().__init__(name=name, overlay=True)
+        self._name = "ViewportGeoJson"
+        self.url_json, self.kind_json = script_json(url), script_json(kind)
+        self.labels_json, self.style_json = script_json(labels), script_json(style or {})
+        self.icons_json, self.min_zoom = script_json(icons or {}), int(min_zoom)
 
 
 class ViewerSetup(MacroElement):

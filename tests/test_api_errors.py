@@ -57,7 +57,7 @@ def test_an_unexpected_error_is_500_without_a_trace(loaded, client, monkeypatch)
 
     def boom(*args, **kwargs):
         raise RuntimeError("secret internals")
-    monkeypatch.setattr(where, "locate_cached", boom)
+    monkeypatch.setattr(where, "locate_answer", boom)
     body = _assert_problem(client.get("/api/v1/locate?lon=1&lat=1"), 500)
     assert "secret" not in body["detail"]
 
@@ -85,7 +85,7 @@ def test_the_handler_takes_any_domain_error_with_its_own_status(loaded, client, 
 
     def refuse(*args, **kwargs):
         raise Later("the register says no")
-    monkeypatch.setattr(where, "locate_cached", refuse)
+    monkeypatch.setattr(where, "locate_answer", refuse)
     body = _assert_problem(client.get("/api/v1/locate?lon=1&lat=1"), 409)
     assert (body["title"], body["detail"]) == ("Conflict", "the register says no")
 

@@ -57,7 +57,14 @@ def test_a_front_outside_every_grid_has_no_piece_and_no_grids_give_an_empty_fram
 def test_a_zone_length_is_the_longer_side_of_its_rotated_rectangle():
     zone = affinity.rotate(box(0, 0, 40, 8), 30, origin=(0, 0))
     line = LineString([(0, 0), (30, 40)])
-    assert frontage_length([zone, line, None]).tolist() == pytest.approx([40, 50, 0])
+    slanted = shapely.Polygon([(0, 0), (40, 0), (46, 8), (6, 8)])  # its minimum rectangle is 46 × 8
+    assert frontage_length([zone, line, None, slanted]).tolist() == pytest.approx([40, 50, 0, 46])
+
+
+def test_where_grids_overlap_a_front_counts_once():
+    overlapping = [box(X0, Y0, X0 + 90, Y0 + 100), box(X0 + 80, Y0, X0 + 200, Y0 + 100)]  # 10 m shared
+    pieces = split_by_grids([LineString([(X0, Y0 + 50), (X0 + 120, Y0 + 50)])], overlapping)
+    assert pieces["length_m"].tolist() == pytest.approx([90, 30])
 
 
 def test_nearest_road_and_its_distance_within_a_maximum():

@@ -10,7 +10,8 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance]
 PATHS = ["/", "/api", "/conformance", "/collections", "/collections/{collectionId}", "/collections/{collectionId}/items",
          "/collections/{collectionId}/items/{featureId}", "/collections/{collectionId}/queryables",
          # each collection's items with its property filters (queryables) as parameters
-         "/collections/regions/items", "/collections/grids/items", "/collections/gaps/items"]
+         "/collections/regions/items", "/collections/grids/items", "/collections/gaps/items",
+         "/collections/frontages/items", "/collections/places/items", "/collections/roads/items"]
 
 
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])

@@ -73,3 +73,23 @@ def test_a_crowded_signboard_still_fits_one_page_with_every_card(browse, loaded,
                for c in cards)
     page.locator("#sg-signboard").screenshot(path=str(ARTIFACTS / "signboard-crowded.png"))
     assert len(re.findall(rb"/Type\s*/Page[^s]", page.pdf(prefer_css_page_size=True, print_background=True))) == 1
+
+
+def test_a_signboard_with_eight_frontage_units_names_five_and_fits_one_page(browse, loaded, engine, tmp_path):
+    from shapely.geometry import LineString
+    from conftest import X0, Y0, feature, feature_collection
+    from gis_app.imports import import_file
+    units = [feature({"ref": f"F{i}", "unit_name": f"阳和商铺第{i}号门店（螺蛳粉·小吃·烧烤）", "unit_kind": "individual",
+                      "status": "signed", "signed_on": "2024-01-01", "expires_on": "2030-12-31"},
+                     LineString([(X0 + 10 + 20 * i, Y0 + 200), (X0 + 25 + 20 * i, Y0 + 200)])) for i in range(8)]
+    (tmp_path / "f.geojson").write_bytes(feature_collection(units))
+    import_file(engine, loaded.config, "frontages", tmp_path / "f.geojson")
+    page = browse(f"/grids/{G1}").page
+    page.emulate_media(media="print")
+    board = page.locator("#sg-signboard").bounding_box()
+    units_box = page.locator("#sg-sign-units").bounding_box()
+    assert page.locator(".sg-sign-unit").count() == 6   # five named, then "等8家"
+    last = page.locator(".sg-sign-unit").nth(5).bounding_box()
+    assert last["y"] + last["height"] <= units_box["y"] + units_box["height"] <= board["y"] + board["height"]
+    page.locator("#sg-signboard").screenshot(path=str(ARTIFACTS / "signboard-frontages.png"))
+    assert len(re.findall(rb"/Type\s*/Page[^s]", page.pdf(prefer_css_page_size=True, print_background=True))) == 1

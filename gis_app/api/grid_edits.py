@@ -21,7 +21,7 @@ from ..storage import repository as repo
 from ..storage import session_scope
 from ..storage.schema import Grid, GridHistory
 
-__all__ = ["etag_of", "current_version", "create_grid", "replace_grid", "patch_grid", "retire"]
+__all__ = ["etag_of", "current_version", "create_grid", "replace_grid", "patch_grid", "retire", "feature_frame"]
 
 
 def etag_of(code: str, version: int) -> str:
@@ -50,7 +50,7 @@ def _expected(engine, code: str, if_match: str | None) -> int:
     return version
 
 
-def _frame(feature: dict) -> gpd.GeoDataFrame:
+def feature_frame(feature: dict) -> gpd.GeoDataFrame:
     """Parse one GeoJSON Feature through the strict reader used for files."""
     try:
         document = orjson.dumps({"type": "FeatureCollection", "features": [feature]})
@@ -88,7 +88,7 @@ def _check_still(row, expected):
 
 
 def _write(engine, settings, principal, feature, action, code, expected) -> tuple[str, int]:
-    import_frames(engine, settings, "grids", _frame(feature), by=principal.actor,
+    import_frames(engine, settings, "grids", feature_frame(feature), by=principal.actor,
                   on_write=_on_write(principal, action, code, expected))
     return code, current_version(engine, code)
 
@@ -99,7 +99,7 @@ def create_grid(engine, settings, principal, feature: dict) -> tuple[str, int]:
     community = props.get("community") or (props.get("code") or "")[:12] or None
     check_scope(principal, *([c for c in (community, props.get("code")) if c] or [None]))
     if not props.get("code"):
-        frame = _frame(feature)
+        frame = feature_frame(feature)
         report = import_frames(engine, settings, "grids", frame, dry_run=True)
         props = {**props, "code": report.created[0]}
         feature = {**feature, "properties": props}

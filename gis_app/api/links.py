@@ -29,6 +29,19 @@ _PERSON_LINKS = {
     "UpdatePerson": {"operationRef": f"{_PERSON}/patch", "parameters": _PHONE},
     "RemovePerson": {"operationRef": f"{_PERSON}/delete", "parameters": _PHONE},
 }
+_REF = {"ref": "$response.body#/id"}
+_REF_ETAG = {**_REF, "header.If-Match": "$response.header.ETag"}
+
+
+def _layer_links(layer: str, noun: str) -> dict:
+    """A created or read frontage or place leads to reading, replacing and deleting it."""
+    at = f"#/paths/~1api~1v1~1{layer}~1{{ref}}"
+    return {f"Get{noun}": {"operationRef": f"{at}/get", "parameters": _REF},
+            f"Replace{noun}": {"operationRef": f"{at}/put", "parameters": _REF_ETAG},
+            f"Delete{noun}": {"operationRef": f"{at}/delete", "parameters": _REF_ETAG}}
+
+
+_FRONTAGE_LINKS, _PLACE_LINKS = _layer_links("frontages", "Frontage"), _layer_links("places", "Place")
 # path -> method -> status -> links
 LINKS = {
     "/api/v1/grids": {"post": {"201": _GRID_LINKS}},
@@ -36,6 +49,10 @@ LINKS = {
                              "put": {"200": _GRID_LINKS}},
     "/api/v1/people": {"post": {"201": _PERSON_LINKS}},
     "/api/v1/people/{phone}": {"get": {"200": _PERSON_LINKS}, "patch": {"200": _PERSON_LINKS}},
+    "/api/v1/frontages": {"post": {"201": _FRONTAGE_LINKS}},
+    "/api/v1/frontages/{ref}": {"get": {"200": _FRONTAGE_LINKS}, "put": {"200": _FRONTAGE_LINKS}},
+    "/api/v1/places": {"post": {"201": _PLACE_LINKS}},
+    "/api/v1/places/{ref}": {"get": {"200": _PLACE_LINKS}, "put": {"200": _PLACE_LINKS}},
 }
 
 

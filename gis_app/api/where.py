@@ -9,7 +9,7 @@ from ..errors import NotFound
 from . import engine
 from .respond import json_response
 from .schemas import LocateQuery, OpenSchema, UnderQuery
-from .where_query import locate_cached, staffing
+from .where_query import locate_answer, staffing
 
 PREFIX = ""
 blp = Blueprint("where", __name__, description="Locate a point; staffing per grid and region")
@@ -19,8 +19,8 @@ blp = Blueprint("where", __name__, description="Locate a point; staffing per gri
 @blp.arguments(LocateQuery(), location="query", as_kwargs=True)
 @blp.response(200, OpenSchema)
 def locate_point(lon, lat, crs=None):
-    """The grid, community, street and district holding a point, and the people responsible."""
-    answer = locate_cached(engine(), lon, lat, crs)
+    """The grid, community, street and district holding a point, the people responsible, the frontage unit and place."""
+    answer = locate_answer(engine(), lon, lat, crs)
     scope = read_scope()
     if scope is not None and not str((answer.get("district") or {}).get("code") or "").startswith(scope):
         raise NotFound(f"this sign-in sees only district {scope}; the point lies outside it")

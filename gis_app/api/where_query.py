@@ -14,10 +14,11 @@ from ..register import locate, person_entry, staffing_report
 from ..storage import repository as repo
 from ..storage import on_postgis, register_version_now, session_scope
 from ..storage.cache import PatchedCache
+from ..storage.frontage_index import responsible_at
 from ..storage.live_index import live_index
 from ..storage.schema import Grid, Region
 
-__all__ = ["region_list", "region_feature", "staffing", "locate_cached"]
+__all__ = ["region_list", "region_feature", "staffing", "locate_cached", "locate_answer"]
 
 def region_list(engine, *, level=None, parent=None) -> list[dict]:
     """Return regions (code, name, level, parent) ordered by code."""
@@ -100,3 +101,9 @@ def locate_cached(engine, lon: float, lat: float, crs: str | None = None) -> dic
     if answer is None:
         return locate(engine, lon, lat)
     return {"lon": lon, "lat": lat, **answer}
+
+
+def locate_answer(engine, lon: float, lat: float, crs: str | None = None) -> dict:
+    """The answer of ``/locate``: the grid's (:func:`locate_cached`), the frontage unit and the key place there."""
+    answer = locate_cached(engine, lon, lat, crs)
+    return {**answer, **responsible_at(engine, answer["lon"], answer["lat"])}

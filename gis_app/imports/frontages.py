@@ -24,7 +24,7 @@ from ..storage import session_scope
 from ..storage import repository as repo
 from ..storage.frontage_writes import (BUILDING_FIELDS, FRONTAGE_FIELDS, PLACE_FIELDS, ROAD_FIELDS, stored_records,
                                       upsert_layer)
-from ..storage.frontages import load_roads
+from ..storage.frontages import count_rows, load_roads
 from .common import Features, ImportReport, after_write, duplicate_codes, metric_crs_or_refuse, problems_of, refuse_if
 from .photo_files import photo_files, store_photo_files
 from .reading import PRECISION_DEG
@@ -55,6 +55,10 @@ def import_frontages(engine, settings, feats: Features, dry_run, by, on_write=No
                                   "frontages")
     with session_scope(engine) as session:
         roads = _roads_near(session, usable)
+        known = len(roads) or count_rows(session, "roads")
+    if known and not len(roads):   # roads there, but none in reach: the message names how far the nearest is
+        with session_scope(engine) as session:
+            roads = load_roads(session)
     feats.problems += _fronts_from_points(usable, roads, metric)
     _name_roads(usable, roads, metric)
     lengths = frontage_length(to_metric([r["geometry"] for r in usable], metric)) if usable else []

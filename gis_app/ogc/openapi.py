@@ -34,7 +34,7 @@ _ITEMS = [
            f"page size (larger values are served as {MAX_LIMIT})"),
     _param("offset", "query", {"type": "integer", "minimum": 0, "default": 0}, "features to skip (next/prev links)"),
     _param("datetime", "query", {"type": "string"}, "RFC 3339 instant or interval a/b ('..' open), UTC; "
-           "grids only: the grids active then, as they stood"),
+           "grids: the grids active then, as they stood; frontages: the commitments in effect then"),
 ]
 
 

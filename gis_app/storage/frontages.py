@@ -7,7 +7,7 @@ tomorrow moves its frontages with it: a frontage's ``grids`` (the grids holding 
 :func:`grids.frontages.split_by_grids` in the metric CRS) and a place's ``grid`` (the grid
 holding the point, or the largest part of the polygon). A frontage's ``effective_status`` is its
 status on ``today`` (a signed commitment past ``expires_on`` is expired), also computed here.
-The box is tested on the bounding-box columns (and PostGIS's GiST index), then exactly in shapely.
+The box is tested on the bounding-box columns (PostGIS: on the GiST index), then exactly in shapely.
 """
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ from .geometry import SRID
 from .schema import Building, Frontage, Grid, Meta, Place, Road
 
 __all__ = ["load_frontages", "load_places", "load_roads", "load_buildings", "FRONTAGE_COLUMNS", "PLACE_COLUMNS",
-           "ROAD_COLUMNS", "BUILDING_COLUMNS", "layer_version", "grids_in"]
+           "ROAD_COLUMNS", "BUILDING_COLUMNS", "layer_version", "grids_in", "count_rows", "grids_of"]
 
 FRONTAGE_COLUMNS = ["ref", "unit_name", "unit_kind", "credit_code", "contact", "phone", "address", "liable",
                     "item_set", "items", "signed_on", "expires_on", "status", "photo", "road", "length_m",
@@ -44,14 +44,26 @@ def layer_version(session, layer: str) -> int:
     return int(value or 0)
 
 
+_MODELS = {"frontages": Frontage, "places": Place, "roads": Road, "buildings": Building}
+
+
+def count_rows(session, layer: str) -> int:
+    """Return how many rows a layer (frontages, places, roads, buildings) holds."""
+    return session.scalar(select(func.count()).select_from(_MODELS[layer])) or 0
+
+
 def _box_filter(stmt, model, box, dialect: str):
-    """Rows whose bounding box meets ``box`` (PostGIS: ST_Intersects on the GiST index)."""
+    """Rows whose bounding box meets ``box`` (PostGIS: the ``&&`` box operator on the GiST index).
+
+    A box test on both backends (the exact test follows in shapely); ``&&`` also answers a
+    degenerate box (a single point's bounds), which ST_Intersects with ST_MakeEnvelope does not.
+    """
     if box is None:
         return stmt
     x0, y0, x1, y1 = box
     if dialect == "postgresql":
         envelope = func.ST_MakeEnvelope(*(bindparam(None, v, type_=Float) for v in box), SRID)
-        return stmt.where(func.ST_Intersects(model.geom, envelope))
+        return stmt.where(model.geom.op("&&")(envelope))
     return stmt.where(model.maxx >= x0, model.minx <= x1, model.maxy >= y0, model.miny <= y1)
 
 
@@ -209,9 +221,9 @@ def _in_grids(session, frame: gpd.GeoDataFrame, under: str | None) -> gpd.GeoDat
     return frame[hit].reset_index(drop=True)
 
 
-def load_roads(session, bbox=None, district=None, grid=None) -> gpd.GeoDataFrame:
-    """Return road centrelines (ref, name, kind, width_m) meeting the filters, ordered by ref."""
-    rows, geoms = _rows(session, Road, ROAD_COLUMNS, bbox, grid or district)
+def load_roads(session, bbox=None, district=None, grid=None, *, refs=None) -> gpd.GeoDataFrame:
+    """Return road centrelines (ref, name, kind, width_m) meeting the filters, ordered by ref (``refs``: only these)."""
+    rows, geoms = _rows(session, Road, ROAD_COLUMNS, bbox, grid or district, refs)
     return _in_grids(session, _frame(rows, geoms, ROAD_COLUMNS, with_attrs=False), grid or district)
 
 
@@ -219,3 +231,14 @@ def load_buildings(session, bbox=None, district=None, grid=None) -> gpd.GeoDataF
     """Return building footprints (ref, households) meeting the filters, ordered by ref."""
     rows, geoms = _rows(session, Building, BUILDING_COLUMNS, bbox, grid or district)
     return _in_grids(session, _frame(rows, geoms, BUILDING_COLUMNS, with_attrs=False), grid or district)
+
+
+def grids_of(session, layer: str, geoms, metric=None) -> list[list[str]]:
+    """The grid codes each geometry (EPSG:4326) of a frontage or place would lie in: the access checks' question."""
+    geoms = np.asarray(list(geoms), dtype=object)
+    if not len(geoms):
+        return []
+    around = grids_in(session, tuple(shapely.total_bounds(geoms).tolist()))
+    if layer == "frontages":
+        return _frontage_grids(geoms, around, metric)
+    return [[g] if g else [] for g in _place_grid(geoms, around, metric)]

@@ -11,6 +11,7 @@ from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session, aliased
 
 from .db import IN_CHUNK, fetch_in, fetch_tuples, insert_rows
+from .frontage_writes import bump_layer_version
 from .schema import (Building, Case, CaseEvent, Frontage, Grid, GridHistory, ImportLog, Inspection, Meta, Person, Place,
                      Region, Road, Role)
 
@@ -325,3 +326,5 @@ def wipe_register(session: Session) -> None:
                   Building):
         session.execute(delete(table))
     bump_register_version(session)
+    for layer in ("frontages", "places", "roads", "buildings", "inspections", "cases"):
+        bump_layer_version(session, layer)

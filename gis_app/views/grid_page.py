@@ -5,7 +5,7 @@ from flask import Blueprint, current_app, make_response, render_template, reques
 
 from ..storage.routing import read_engine
 from .i18n import language, remember_language, texts
-from .signboard import extent_svg, grid_sheet, qr_svg
+from .signboard import SIGNBOARD_UNITS, extent_svg, grid_sheet, qr_svg
 from ..storage.tiles import grid_status
 from .viewer import map_parts
 
@@ -29,7 +29,7 @@ def grid_page(code):
         "grid.html", code=code, sheet=sheet, grid=sheet["grid"], text=texts(lang), lang=lang, status=status,
         map_parts=map_parts(_grid_map(sheet, status)), hotline=current_app.config["SANIGRID_HOTLINE"],
         extent=extent_svg(sheet["grid"]["geometry"], sheet["neighbours"], current_app.config),
-        qr=qr_svg(report_link(code)), link=report_link(code))
+        qr=qr_svg(report_link(code)), link=report_link(code), units_shown=SIGNBOARD_UNITS)
     return remember_language(make_response(page), lang)
 
 

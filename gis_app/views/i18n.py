@@ -6,7 +6,8 @@ from urllib.parse import urlencode
 from flask import request
 
 __all__ = ["language", "texts", "labels", "remember_language", "init_app", "LAYER_LABELS_EN", "NAV",
-           "KIND_LABELS_EN", "LEVEL_LABELS_EN", "ROLLUP_LABELS_EN", "FINDING_LABELS_EN"]
+           "KIND_LABELS_EN", "LEVEL_LABELS_EN", "ROLLUP_LABELS_EN", "FINDING_LABELS_EN", "FRONTAGE_LABELS",
+           "MAP_LABELS_EN"]
 
 TEXT = {
     "zh": {
@@ -77,13 +78,34 @@ TEXT["en"].update({
     "score_rule": "Coverage score = 100 × (0.4×covered share + 0.2×(1 − overlapping and outside area/region area)"
                   " + 0.2×(1 − households without a cleaner/households) + 0.2×share of fully staffed grids)",
 })
+# The grid page's and signboard's 门前三包 units (gis_app/views/signboard.py adds their labels).
+TEXT["zh"].update({
+    "frontages": "门前三包责任单位", "unit": "责任单位", "unit_kind": "类别", "items": "责任事项",
+    "frontage_status": "签订状态", "expires": "到期", "no_frontages": "网格内尚无登记的门前三包责任单位",
+    "more_units": "等{n}家",
+})
+TEXT["en"].update({
+    "frontages": "Frontage units (门前三包)", "unit": "Unit", "unit_kind": "Kind", "items": "Duties",
+    "frontage_status": "Commitment", "expires": "Expires", "no_frontages": "no frontage unit registered in this grid",
+    "more_units": "and {n} more",
+})
+FRONTAGE_LABELS = {
+    "zh": {"item": {"sanitation": "卫生", "order": "秩序", "greenery": "绿化", "facilities": "设施", "snow": "除雪"},
+           "status": {"signed": "已签", "expired": "已过期", "refused": "拒签", "not_visited": "未走访"},
+           "unit_kind": {"government": "机关", "association": "团体", "enterprise": "企事业单位", "individual": "个体商户"}},
+    "en": {"item": {"sanitation": "sanitation", "order": "order", "greenery": "greenery", "facilities": "facilities",
+                    "snow": "snow and ice"},
+           "status": {"signed": "signed", "expired": "expired", "refused": "refused", "not_visited": "not visited"},
+           "unit_kind": {"government": "government body", "association": "association", "enterprise": "enterprise",
+                         "individual": "shop (individual)"}},
+}
 # English of the gap report's label tables (the Chinese are gis_app.gap_output's, also the CLI's).
 KIND_LABELS_EN = {
     "hole": "Hole", "sliver": "Sliver", "overlap": "Overlapping grids", "outside": "Out of bounds",
     "no_leader": "No grid leader", "many_leaders": "More than one grid leader", "missing_roles": "Roles missing",
     "cleaners_below_ratio": "Cleaners below ratio", "no_backup": "Cleaner without B post",
     "backup_is_self": "B post is the same person", "spread_too_thin": "Too many grids per person",
-    "understaffed": "Under-staffed grid",
+    "understaffed": "Under-staffed grid", "frontage_unsigned": "门前三包 commitments below the floor",
 }
 LEVEL_LABELS_EN = {"district": "District", "street": "Street", "community": "Community"}
 ROLLUP_LABELS_EN = {
@@ -92,7 +114,11 @@ ROLLUP_LABELS_EN = {
     "uncovered_pct": "Uncovered (%)", "overlap_count": "Overlapping pairs", "overlap_m2": "Overlap area (m²)",
     "outside_count": "Grids out of bounds", "outside_m2": "Area out of bounds (m²)", "short": "Short grids",
     "unstaffed": "Unstaffed grids", "cleaner_gap": "Cleaners missing",
-    "households_uncovered": "Households without a cleaner", "score": "Coverage score",
+    "households_uncovered": "Households without a cleaner",
+    "frontage_length_m": "Street front registered (m)", "frontage_signed_m": "Signed (m)",
+    "frontage_signed_pct": "Signed (%)", "frontage_units": "Frontage units", "frontage_units_unsigned": "Units unsigned",
+    "frontage_expiring_30d": "Expiring soon", "frontage_unregistered_m": "Street front unregistered (m)",
+    "frontage_unsigned_count": "Grids below the floor", "score": "Coverage score",
 }
 FINDING_LABELS_EN = {"kind_label": "Finding", "region": "Region", "region_name": "Region name", "code": "Grid",
                      "other": "Other grid", "area_m2": "Area (m²)", "households": "Households",
@@ -107,7 +133,32 @@ NAV = {
 NAV_TEXT = {"zh": {"home": "首页", "brand": "网格化管理", "switch": "English", "other": "en", "nav": "主导航"},
             "en": {"home": "Home", "brand": "grid management", "switch": "中文", "other": "zh", "nav": "Main"}}
 LAYER_LABELS_EN = {"districts": "Districts", "streets": "Streets", "communities": "Communities",
-                   "grids": "Grids (by staffing)", "gaps": "Coverage gaps"}
+                   "grids": "Grids (by staffing)", "gaps": "Coverage gaps", "frontages": "Frontages (门前三包)",
+                   "places": "Key places"}
+# English of the frontage and place layers' words (the Chinese are layers.frontages.FRONTAGE_LABELS and
+# layers.places.PLACE_LABELS): popup fields, statuses, items, unit kinds, place kinds.
+MAP_LABELS_EN = {
+    "frontages": {
+        "layer": "Frontages (门前三包)", "unit_name": "Unit", "unit_kind": "Kind of unit", "status": "Commitment",
+        "items": "Duties", "signed_on": "Signed", "expires_on": "Expires", "contact": "Contact", "phone": "Phone",
+        "address": "Address", "road": "Road", "length_m": "Length (m)", "grids": "Grids",
+        "status_signed": "signed", "status_expired": "expired", "status_refused": "refused",
+        "status_not_visited": "not visited", "item_sanitation": "sanitation", "item_order": "street order",
+        "item_greenery": "greenery", "item_facilities": "public facilities", "item_snow": "snow and ice",
+        "kind_government": "government office", "kind_association": "association",
+        "kind_enterprise": "enterprise or institution", "kind_individual": "individual business",
+    },
+    "places": {
+        "layer": "Key places", "name": "Name", "kind": "Kind", "operator": "Operator", "contact": "Contact",
+        "phone": "Phone", "address": "Address", "licence_no": "Health licence", "licence_expires": "Licence expires",
+        "health_certs": "Health certificates", "staff": "Staff", "grid": "Grid",
+        "kind_farmers_market": "farmers' market", "kind_construction_site": "construction site",
+        "kind_public_toilet": "public toilet", "kind_refuse_point": "refuse point",
+        "kind_transfer_station": "transfer station", "kind_small_shop": "small shop",
+        "kind_school": "school", "kind_urban_village": "urban village", "kind_old_compound": "old compound",
+        "kind_public_place": "public place",
+    },
+}
 _COOKIE = "sanigrid_lang"
 
 

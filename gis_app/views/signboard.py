@@ -11,9 +11,11 @@ from grids.roles import ROLE_KINDS
 
 from ..config import metric_crs
 from ..storage.grid_sheet import read_grid_sheet
-from .i18n import texts
+from .i18n import FRONTAGE_LABELS, texts
 
-__all__ = ["grid_sheet", "extent_svg", "qr_svg", "ROLE_DUTIES"]
+__all__ = ["grid_sheet", "extent_svg", "qr_svg", "ROLE_DUTIES", "SIGNBOARD_UNITS"]
+
+SIGNBOARD_UNITS = 5   # frontage units named on the printed board; the page lists them all
 
 ROLE_DUTIES = {
     "zh": {
@@ -42,7 +44,19 @@ def grid_sheet(engine, code: str, lang: str = "zh") -> dict:
     text = texts(lang)
     people = [{**p, "role_label": text[f"role_{p['role']}"], "duties": ROLE_DUTIES[lang][p["role"]]}
               for p in sheet["people"]]
-    return {**sheet, "people": sorted(people, key=lambda p: (order[p["role"]], p["phone"]))}
+    return {**sheet, "people": sorted(people, key=lambda p: (order[p["role"]], p["phone"])),
+            "frontages": [_unit_labels(u, lang) for u in sheet["frontages"]]}
+
+
+def _unit_labels(unit: dict, lang: str) -> dict:
+    """A frontage unit with its kind, items and status in ``lang`` (the status it has today), expiry as ISO text."""
+    labels = FRONTAGE_LABELS[lang]
+    expires = unit["expires_on"]
+    return {**unit, "unit_kind_label": labels["unit_kind"].get(unit["unit_kind"], unit["unit_kind"]),
+            "items_label": "、".join(labels["item"].get(i, i) for i in unit["items"] or []) if lang == "zh"
+            else ", ".join(labels["item"].get(i, i) for i in unit["items"] or []),
+            "status_label": labels["status"].get(unit["effective_status"], unit["effective_status"]),
+            "expires": expires.isoformat() if expires is not None else ""}
 
 
 def extent_svg(geometry, neighbours: gpd.GeoDataFrame, settings, size=(460, 320)) -> str:

@@ -12,7 +12,7 @@ from ..storage.cache import VersionCache
 from ..storage.outlines import display_regions, grid_extent
 from ..storage.routing import read_engine
 from ..storage.tiles import FORMATS, MAX_ZOOM, MIN_ZOOM, grid_tile, register_version
-from .i18n import LAYER_LABELS_EN, language, remember_language, texts
+from .i18n import LAYER_LABELS_EN, MAP_LABELS_EN, language, remember_language, texts
 
 bp = Blueprint("viewer", __name__)
 
@@ -26,10 +26,13 @@ def _engine():
 
 
 def _context(version: int, regions, lang: str) -> dict:
+    """What the registered layers are built from (layers.catalog); ``labels`` are a layer's English words."""
     return {"regions": regions, "version": version, "zoom": (MIN_ZOOM, MAX_ZOOM), "en": lang == "en",
             "urls": {"grid_tiles": url_for("viewer.grid_tile_view", z=0, x=0, y=0,
                                            fmt="geojson").replace("0/0/0", "{key}"),
-                     "gaps": "/api/v1/gaps/features"}}
+                     "gaps": "/api/v1/gaps/features", "frontages": "/api/v1/frontages", "places": "/api/v1/places"},
+            "static_url": url_for("static", filename=""),
+            "labels": MAP_LABELS_EN if lang == "en" else {}}
 
 
 def viewer_map(engine, settings, lang: str, scope: str | None = None):
@@ -64,9 +67,9 @@ def viewer():
     """The map viewer: boundaries, grids by staffing status, legend, search, click to locate."""
     lang = language()
     parts, filled = _viewer_parts(_engine(), current_app.config, lang)
-    from layers.styles import STATUS_COLORS
+    from layers.styles import LAYER_STATUS_COLORS
     page = render_template("viewer.html", map_parts=parts, text=texts(lang), lang=lang, filled=filled,
-                           status_colors=STATUS_COLORS)
+                           status_colors=LAYER_STATUS_COLORS)
     return remember_language(make_response(page), lang)
 
 

@@ -1,6 +1,7 @@
 """The demo city as a whole: check the arguments, read the package data, run the steps in order."""
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import numbers
@@ -14,9 +15,12 @@ import shapely
 
 from grids.codes import check_region_code
 
+from .frontages import build_frontages
 from .people import staff
+from .places import build_places
 from .regions_and_grids import describe_grids, grids_frame, regions_frame, tile_grids, tile_regions
 from .shortfalls import collect_shortfalls, cut_hole, pick_shortfalls
+from .tiling import METRIC_CRS
 
 
 @dataclass
@@ -28,7 +32,13 @@ class DemoCity:
     part of the community no grid covers), ``cleaner_without_backup`` and
     ``cleaner_without_backup_phone`` (one A post with no B), ``below_ratio_grid`` (one
     cleaner fewer than ceil(households / 100)), ``overloaded_leader`` (phone) and
-    ``overloaded_leader_grids`` (the 4 grids that one cadre leads).
+    ``overloaded_leader_grids`` (the 4 grids that one cadre leads); and the frontage gaps
+    (grids.demo.frontages): ``frontage_low_grid`` and ``frontage_low_signed_pct`` (a grid far
+    below the 90 % floor), ``frontage_expiring_ref``, ``frontage_expiring_grid`` and
+    ``frontage_expiring_on`` (a commitment ending within 30 days of ``today``).
+
+    ``frontages`` (门前三包 units, LineStrings) and ``places`` (key places, Points and Polygons)
+    carry the import columns of the contract plus ``grid``, the grid they were generated in.
     """
 
     regions: gpd.GeoDataFrame
@@ -36,9 +46,12 @@ class DemoCity:
     people: pd.DataFrame
     roles: pd.DataFrame
     shortfalls: dict = field(default_factory=dict)
+    frontages: gpd.GeoDataFrame | None = None
+    places: gpd.GeoDataFrame | None = None
+    today: dt.date | None = None
 
 
-def build_demo_city(n_grids: int = 600, seed: int = 0, *, progress=None) -> DemoCity:
+def build_demo_city(n_grids: int = 600, seed: int = 0, *, progress=None, today: dt.date | None = None) -> DemoCity:
     """Build a deterministic demo city of ``n_grids`` grids in Liuzhou's urban districts.
 
     Parameters
@@ -49,8 +62,11 @@ def build_demo_city(n_grids: int = 600, seed: int = 0, *, progress=None) -> Demo
         Non-negative seed; the same seed gives the same city.
     progress : callable, optional
         ``progress(step_name, done, total)``, called now and then; the steps are
-        "street polygons", "community polygons", "grid polygons" and "people", and
-        each ends with ``done == total``.
+        "street polygons", "community polygons", "grid polygons", "people" and
+        "frontages and places", and each ends with ``done == total``.
+    today : datetime.date, optional
+        The day the commitments and licences are dated from (default: the computer's today);
+        the same seed and day give the same frontages and places.
 
     Returns
     -------
@@ -65,17 +81,39 @@ def build_demo_city(n_grids: int = 600, seed: int = 0, *, progress=None) -> Demo
     """
     divisions = _load_divisions()
     _check_args(n_grids, seed, progress, divisions)
+    today = _check_today(today)
     tick = progress if progress is not None else (lambda step, done, total: None)
-    rng_regions, rng_grids, rng_attrs, rng_picks, rng_people = (
-        np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(5))
+    # spawn(7): children 0-4 are those of the city before frontages (a SeedSequence child depends on
+    # its index only), so the regions, grids and people of a seed did not change
+    rng_regions, rng_grids, rng_attrs, rng_picks, rng_people, rng_fronts, rng_places = (
+        np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(7))
     regions = tile_regions(divisions, _load_outlines(), rng_regions, tick)
     grids = tile_grids(regions, n_grids, rng_grids, tick)
     describe_grids(grids, regions, rng_attrs)
     picks = pick_shortfalls(grids, rng_picks)
     picks.update(cut_hole(grids, regions, picks.pop("hole_candidates")))
     people, roles, staffing = staff(grids, picks, rng_people, tick)
-    return DemoCity(regions_frame(regions), grids_frame(grids), people, roles,
-                    collect_shortfalls(picks, staffing))
+    shortfalls = collect_shortfalls(picks, staffing)
+    names = dict(zip(regions["code"], regions["name"]))
+    avoid = {shortfalls[k] for k in ("unstaffed_grid", "below_ratio_grid", "cleaner_without_backup")}
+    avoid |= {*shortfalls["hole_grids"], *shortfalls["overloaded_leader_grids"]}
+    frontages, planted = build_frontages(grids, names, rng_fronts, today, avoid)
+    places = build_places(grids, frontages, names, rng_places, today)
+    tick("frontages and places", 1, 1)
+    return DemoCity(regions_frame(regions), grids_frame(grids), people, roles, {**shortfalls, **planted},
+                    _lonlat(frontages), _lonlat(places), today)
+
+
+def _lonlat(frame: pd.DataFrame) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(frame, geometry="geometry", crs=METRIC_CRS).to_crs("EPSG:4326")
+
+
+def _check_today(today):
+    if today is None:
+        return dt.date.today()
+    if isinstance(today, dt.datetime) or not isinstance(today, dt.date):
+        raise TypeError(f"today must be a datetime.date or None, got {today!r}")
+    return today
 
 
 def _data_text(name: str) -> str:

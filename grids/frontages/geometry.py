@@ -48,14 +48,30 @@ def frontage_length(geoms) -> np.ndarray:
 
 def _longer_side(polygons: np.ndarray) -> np.ndarray:
     """The longer side of each polygon's minimum rotated rectangle (0 for a degenerate one)."""
-    boxes = shapely.oriented_envelope(polygons)
     out = np.zeros(len(polygons))
+    plain = _rectangles(polygons)  # most zones are rectangles already: their own sides
+    boxes = polygons.copy()
+    boxes[~plain] = shapely.oriented_envelope(polygons[~plain])
     rect = shapely.get_num_coordinates(boxes) == 5
     if rect.any():
         xy = shapely.get_coordinates(boxes[rect]).reshape(-1, 5, 2)
         sides = np.hypot(*np.moveaxis(np.diff(xy[:, :3], axis=1), 2, 0))
         out[rect] = sides.max(axis=1)
     out[~rect] = shapely.length(boxes[~rect])  # a degenerate envelope is a line or a point
+    return out
+
+
+def _rectangles(polygons) -> np.ndarray:
+    """True for a polygon that is a rectangle without holes (its minimum rotated rectangle is itself)."""
+    out = np.zeros(len(polygons), dtype=bool)
+    four = np.flatnonzero((shapely.get_num_coordinates(polygons) == 5) & (shapely.get_num_interior_rings(polygons) == 0)
+                          & (shapely.get_type_id(polygons) == 3))
+    if len(four):
+        xy = shapely.get_coordinates(polygons[four]).reshape(-1, 5, 2)
+        edge = np.diff(xy, axis=1)
+        size = np.hypot(edge[..., 0], edge[..., 1])
+        dots = np.einsum("ijk,ijk->ij", edge, np.roll(edge, -1, axis=1))
+        out[four] = (np.abs(dots) <= 1e-9 * size * np.roll(size, -1, axis=1)).all(axis=1) & (size > 0).all(axis=1)
     return out
 
 
@@ -121,7 +137,8 @@ def split_by_grids(frontage_geoms, grid_geoms) -> pd.DataFrame:
 
     A line piece counts its length; a zone polygon's piece its zone's :func:`frontage_length`
     times its share of the zone's area. A stretch inside two grids (overlapping grids, or a front
-    drawn along a shared edge) counts once, in the grid listed first.
+    drawn along a shared edge) counts once: a front wholly inside a grid goes whole to the first
+    grid that covers it, and of a front cut by grid edges each grid gets what earlier ones did not.
 
     Returns
     -------
@@ -134,26 +151,38 @@ def split_by_grids(frontage_geoms, grid_geoms) -> pd.DataFrame:
     if not len(fronts) or not usable.any():
         return pd.DataFrame({c: pd.Series(dtype=t) for c, t in zip(PIECE_COLUMNS, ("int64", "int64", float, object))})
     at = np.flatnonzero(usable)
-    left, right = shapely.STRtree(cells[at]).query(fronts, predicate="intersects")
+    shapely.prepare(cells[at])
+    left, right = shapely.STRtree(cells[at]).query(fronts)  # boxes that meet: candidates
     order = np.lexsort((at[right], left))
     left, right = left[order], at[right[order]]
-    pieces = _pieces(fronts[left], cells[right])
-    pieces = _once(fronts, left, right, cells, pieces)
-    measure = _measure(fronts, left, pieces)
-    keep = measure > 0
-    return pd.DataFrame({"frontage": left[keep].astype("int64"), "grid": right[keep].astype("int64"),
-                         "length_m": measure[keep], "geometry": pieces[keep]})
+    whole, left, right = _wholly_inside(fronts, cells, left, right)
+    meets = shapely.intersects(cells[right], fronts[left])
+    left, right = left[meets], right[meets]
+    pieces = _once(fronts, left, _pieces(fronts[left], cells[right]))
+    measure = np.concatenate([frontage_length(fronts[whole[0]]), _measure(fronts, left, pieces)])
+    frame = pd.DataFrame({"frontage": np.concatenate([whole[0], left]).astype("int64"),
+                          "grid": np.concatenate([whole[1], right]).astype("int64"), "length_m": measure,
+                          "geometry": np.concatenate([fronts[whole[0]], pieces])})
+    frame = frame[frame["length_m"].to_numpy() > 0]
+    return frame.sort_values(["frontage", "grid"], kind="stable").reset_index(drop=True)
+
+
+def _wholly_inside(fronts, cells, left, right):
+    """Split the candidate pairs: fronts a grid covers go whole to the first such grid; the rest stay to cut."""
+    covered = shapely.covers(cells[right], fronts[left])
+    first = np.flatnonzero(covered)
+    first = first[np.r_[True, left[first][1:] != left[first][:-1]]] if len(first) else first
+    done = np.zeros(len(fronts), dtype=bool)
+    done[left[first]] = True
+    rest = ~done[left]
+    return (left[first], right[first]), left[rest], right[rest]
 
 
 def _pieces(fronts, cells) -> np.ndarray:
-    """The part of each front inside its grid; a front wholly inside needs no overlay."""
-    shapely.prepare(cells)
-    inside = shapely.contains_properly(cells, fronts)
-    out = fronts.copy()
-    cut = np.flatnonzero(~inside)
-    out[cut] = shapely.intersection(fronts[cut], cells[cut])
-    lines = ~_polygonal(fronts[cut])  # a line meets a grid's edge in points too: keep its lines
-    out[cut[lines]] = _lines_of(out[cut[lines]])
+    """The part of each front inside its grid (fronts that cross a grid edge)."""
+    out = shapely.intersection(fronts, cells)
+    lines = np.flatnonzero(~_polygonal(fronts))  # a line meets a grid's edge in points too: keep its lines
+    out[lines] = _lines_of(out[lines])
     return out
 
 
@@ -173,7 +202,7 @@ def _amount(geoms) -> np.ndarray:
     return np.where(_polygonal(geoms), shapely.area(geoms), np.nan_to_num(shapely.length(geoms), nan=0.0))
 
 
-def _once(fronts, left, right, cells, pieces) -> np.ndarray:
+def _once(fronts, left, pieces) -> np.ndarray:
     """Where a frontage's pieces hold more than the frontage (grids overlap), take later grids' share off."""
     total = _amount(fronts)
     held = np.bincount(left, np.nan_to_num(_amount(pieces)), minlength=len(fronts))

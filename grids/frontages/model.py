@@ -40,7 +40,12 @@ def _day(value) -> pd.Timestamp:
 
 
 def _dates(values) -> pd.DatetimeIndex:
-    return pd.DatetimeIndex(pd.to_datetime(pd.Series(list(values), dtype=object), errors="coerce")).normalize()
+    series = values if isinstance(values, pd.Series) else pd.Series(np.asarray(values, dtype=object), dtype=object)
+    return pd.DatetimeIndex(pd.to_datetime(series, errors="coerce")).normalize()
+
+
+def _statuses(values) -> np.ndarray:
+    return np.asarray(values.to_numpy(dtype=object) if isinstance(values, pd.Series) else values, dtype=object)
 
 
 def effective_status(status: str, expires_on, today) -> str:
@@ -53,7 +58,7 @@ def effective_status(status: str, expires_on, today) -> str:
 
 def effective_statuses(statuses, expires, today) -> np.ndarray:
     """Vectorised :func:`effective_status`: one status per row, as a numpy array of str."""
-    statuses = np.asarray(list(statuses), dtype=object)
+    statuses = _statuses(statuses)
     ends = _dates(expires)
     if len(ends) != len(statuses):
         raise ValueError(f"{len(statuses)} statuses but {len(ends)} expiry dates")
@@ -65,8 +70,8 @@ def expiring(statuses, expires, today, days: int) -> np.ndarray:
     """True for a commitment signed and valid on ``today`` that expires within ``days`` days."""
     today = _day(today)
     ends = _dates(expires)
-    current = effective_statuses(statuses, expires, today) == "signed"
-    return current & np.asarray((ends >= today) & (ends <= today + dt.timedelta(days=int(days))), dtype=bool)
+    signed = _statuses(statuses) == "signed"
+    return signed & np.asarray((ends >= today) & (ends <= today + dt.timedelta(days=int(days))), dtype=bool)
 
 
 def check_credit_code(code: str) -> str | None:

@@ -22,7 +22,6 @@ from .model import ROAD_KINDS
 
 __all__ = ["ZoneRules", "ZONE_RULES", "derive_zones", "ZONE_COLUMNS"]
 
-_EPSILON_M = 0.05
 ZONE_COLUMNS = ["building", "road", "kind", "depth_m", "length_m", "front", "zone"]
 
 
@@ -77,8 +76,8 @@ def derive_zones(building_geoms, road_geoms, road_kinds, road_widths=None, rules
     """
     buildings, roads = as_geometries(building_geoms, "building_geoms"), as_geometries(road_geoms, "road_geoms")
     kinds, half = _road_halves(roads, road_kinds, road_widths, rules)
-    outlines = shapely.simplify(buildings, rules.simplify_m)  # the walls, without their survey jogs
-    facing = _facing(_sides(outlines, rules), roads, rules)
+    outlines = _outlines(buildings, rules.simplify_m)
+    facing = _facing(_sides(outlines, rules), outlines, roads, rules)
     facing = _sized(facing, kinds, half, rules)
     facing = _unblocked(facing, outlines, rules)
     return _frame(facing, kinds, getattr(building_geoms, "crs", None) or getattr(road_geoms, "crs", None))
@@ -100,6 +99,14 @@ def _road_halves(roads, road_kinds, road_widths, rules) -> tuple[np.ndarray, np.
     return kinds, np.where(kinds == "main", widths / 2, 0.0)
 
 
+def _outlines(buildings, tolerance: float) -> np.ndarray:
+    """The walls without their survey jogs (a plain rectangle has none to lose)."""
+    out = buildings.copy()
+    jagged = shapely.get_num_coordinates(buildings) > 5
+    out[jagged] = shapely.simplify(buildings[jagged], tolerance)
+    return out
+
+
 def _sides(outlines, rules) -> dict:
     """Every wall of every building outline (exterior rings, counter-clockwise): start, direction, length."""
     polygonal = np.flatnonzero(np.isin(shapely.get_type_id(outlines), (3, 6)) & ~shapely.is_empty(outlines))
@@ -115,27 +122,78 @@ def _sides(outlines, rules) -> dict:
             "normal": np.column_stack([unit[:, 1], -unit[:, 0]])}  # outward: the interior lies left
 
 
-def _facing(sides, roads, rules) -> dict:
-    """For each side, the nearest road running in front of it, and the stretch of wall it runs along."""
-    reach = rules.max_distance_m
-    a, u, n, length = sides["start"], sides["unit"], sides["normal"], sides["length"]
-    sweeps = shapely.polygons(np.stack([a, a + u * length[:, None], a + u * length[:, None] + n * reach,
-                                        a + n * reach], axis=1))
-    side, road = shapely.STRtree(roads).query(sweeps, predicate="intersects") if len(roads) else (
-        np.empty(0, np.intp), np.empty(0, np.intp))
-    xy, pair = shapely.get_coordinates(shapely.intersection(roads[road], sweeps[side]), return_index=True)
-    rel = xy - a[side[pair]]
-    t, h = np.einsum("ij,ij->i", rel, u[side[pair]]), np.einsum("ij,ij->i", rel, n[side[pair]])
-    t0, t1, d = (np.full(len(side), v) for v in (np.inf, -np.inf, np.inf))
-    np.minimum.at(t0, pair, t), np.maximum.at(t1, pair, t), np.minimum.at(d, pair, h)
-    t0, t1 = np.clip(t0, 0, length[side]), np.clip(t1, 0, length[side])
-    along = (t1 - t0 >= rules.min_front_m) & np.isfinite(d)
-    side, road, t0, t1, d = side[along], road[along], t0[along], t1[along], d[along]
+def _road_segments(roads) -> dict:
+    xy, road = shapely.get_coordinates(roads, return_index=True)
+    same = road[:-1] == road[1:]
+    a, b = xy[:-1][same], xy[1:][same]
+    return {"a": a, "b": b, "road": road[:-1][same], "tree": shapely.STRtree(shapely.linestrings(
+        np.stack([a, b], axis=1))) if same.any() else None}
+
+
+def _facing(sides, outlines, roads, rules) -> dict:
+    """For each side, the nearest road running in front of it, and the stretch of wall it runs along.
+
+    Each road segment near the building is clipped to the side's outward sweep (the rectangle from
+    the wall out to ``max_distance_m``) in the side's own frame: along the wall ``t``, away from it ``h``.
+    """
+    segments = _road_segments(roads)
+    side, seg = _near_pairs(sides, outlines, segments, rules.max_distance_m)
+    a, u, n, length = sides["start"][side], sides["unit"][side], sides["normal"][side], sides["length"][side]
+    frame = [(segments[k][seg] - a) for k in ("a", "b")]
+    (t0, t1), (h0, h1) = ([np.einsum("ij,ij->i", p, axis) for p in frame] for axis in (u, n))
+    low, high = _clip(t0, t1 - t0, h0, h1 - h0, length, rules.max_distance_m)
+    seen = low <= high
+    side, road = side[seen], segments["road"][seg[seen]]
+    ts, te = t0[seen] + low[seen] * (t1 - t0)[seen], t0[seen] + high[seen] * (t1 - t0)[seen]
+    hs, he = h0[seen] + low[seen] * (h1 - h0)[seen], h0[seen] + high[seen] * (h1 - h0)[seen]
+    side, road, first, last, d = _per_side_road(side, road, np.minimum(ts, te), np.maximum(ts, te),
+                                                np.minimum(hs, he))
+    along = last - first >= rules.min_front_m
+    side, road, first, last, d = side[along], road[along], first[along], last[along], d[along]
     order = np.lexsort((road, d, side))
-    first = order[np.r_[True, side[order][1:] != side[order][:-1]]] if len(order) else order
-    s = side[first]
-    return {"building": sides["building"][s], "road": road[first], "distance": d[first],
-            "a": a[s] + u[s] * t0[first, None], "b": a[s] + u[s] * t1[first, None], "normal": n[s]}
+    pick = order[np.r_[True, side[order][1:] != side[order][:-1]]] if len(order) else order
+    s = side[pick]
+    a, u = sides["start"][s], sides["unit"][s]
+    return {"building": sides["building"][s], "road": road[pick], "distance": d[pick],
+            "a": a + u * first[pick, None], "b": a + u * last[pick, None], "normal": sides["normal"][s]}
+
+
+def _near_pairs(sides, outlines, segments, reach) -> tuple[np.ndarray, np.ndarray]:
+    """(side, road segment) pairs of the buildings' sides and the road segments within ``reach`` of them."""
+    if segments["tree"] is None or not len(sides["building"]):
+        return np.empty(0, np.intp), np.empty(0, np.intp)
+    buildings = np.unique(sides["building"])
+    near, seg = segments["tree"].query(_grown_boxes(outlines[buildings], reach))  # candidates; clipping decides
+    near = buildings[near]
+    first = np.searchsorted(sides["building"], near)  # sides are grouped by building, in order
+    count = np.searchsorted(sides["building"], near, side="right") - first
+    side = np.repeat(first, count) + np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count)
+    return side, np.repeat(seg, count)
+
+
+def _clip(t, dt, h, dh, length, depth) -> tuple[np.ndarray, np.ndarray]:
+    """Liang–Barsky: the parameter range of each segment ``(t, h) + s·(dt, dh)`` inside [0, length] × [0, depth]."""
+    low, high = np.zeros(len(t)), np.ones(len(t))
+    for p, q in ((-dt, t), (dt, length - t), (-dh, h), (dh, depth - h)):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            r = q / p
+        low = np.where(p < 0, np.maximum(low, r), low)
+        high = np.where(p > 0, np.minimum(high, r), high)
+        high = np.where((p == 0) & (q < 0), -1.0, high)  # parallel to this edge and outside it
+    return low, high
+
+
+def _per_side_road(side, road, first, last, d):
+    """Per (side, road): the stretch along the wall its pieces cover, and their nearest approach."""
+    if not len(side):
+        return side, road, first, last, d
+    key = side.astype(np.int64) * (int(road.max()) + 1) + road
+    order = np.argsort(key, kind="stable")
+    key = key[order]
+    starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+    pick = order[starts]
+    return (side[pick], road[pick], np.minimum.reduceat(first[order], starts),
+            np.maximum.reduceat(last[order], starts), np.minimum.reduceat(d[order], starts))
 
 
 def _sized(facing, kinds, half, rules) -> dict:
@@ -151,26 +209,41 @@ def _sized(facing, kinds, half, rules) -> dict:
 
 
 def _unblocked(facing, outlines, rules) -> dict:
-    """Drop the sides whose zone another building (or the building itself, round a corner) fills."""
+    """Drop the sides whose zone another building (or the building itself, round a corner) fills.
+
+    In each zone's frame (``t`` along the front, ``h`` away from the wall) a building's bounding box
+    bounds what it can fill; it is the building itself for a rectangle aligned with the zone (rows
+    of houses), so only the other buildings that reach into a zone go through an overlay.
+    """
     zones = facing["zone"]
     if not len(zones):
         return facing
-    zone_at, hit = shapely.STRtree(outlines).query(_inner(facing, _EPSILON_M), predicate="intersects")
-    if len(zone_at):
-        shared = shapely.area(shapely.intersection(zones[zone_at], outlines[hit]))
-        filled = np.bincount(zone_at, shared, minlength=len(zones))
-        keep = filled <= rules.blocked_share * shapely.area(zones)
-        facing = {k: v[keep] for k, v in facing.items()}
-    return facing
+    zone_at, hit = shapely.STRtree(outlines).query(_grown_boxes(zones, 0.0))
+    if not len(zone_at):
+        return facing
+    a, b, n = facing["a"][zone_at], facing["b"][zone_at], facing["normal"][zone_at]
+    width, depth = np.hypot(*(b - a).T), facing["depth"][zone_at]
+    u = (b - a) / width[:, None]
+    xy, pair = shapely.get_coordinates(outlines[hit], return_index=True)
+    rel = xy - a[pair]
+    t, h = np.einsum("ij,ij->i", rel, u[pair]), np.einsum("ij,ij->i", rel, n[pair])
+    starts = np.flatnonzero(np.r_[True, pair[1:] != pair[:-1]])
+    t0, t1 = np.minimum.reduceat(t, starts), np.maximum.reduceat(t, starts)
+    h0, h1 = np.minimum.reduceat(h, starts), np.maximum.reduceat(h, starts)
+    bound = (np.clip(np.minimum(t1, width) - np.maximum(t0, 0), 0, None)
+             * np.clip(np.minimum(h1, depth) - np.maximum(h0, 0), 0, None))
+    box_area = (t1 - t0) * (h1 - h0)
+    aligned = np.abs(shapely.area(outlines[hit]) - box_area) <= 1e-9 * box_area
+    overlay = np.flatnonzero(~aligned & (bound > 0))
+    bound[overlay] = shapely.area(shapely.intersection(zones[zone_at[overlay]], outlines[hit[overlay]]))
+    filled = np.bincount(zone_at, bound, minlength=len(zones))
+    keep = filled <= rules.blocked_share * shapely.area(zones)
+    return {k: v[keep] for k, v in facing.items()}
 
 
-def _inner(facing, eps: float) -> np.ndarray:
-    """The zones shrunk by ``eps`` on every side: off their own wall, so touching is not blocking."""
-    a, b, n = facing["a"], facing["b"], facing["normal"]
-    u = (b - a) / np.hypot(*(b - a).T)[:, None]
-    a, b = a + (u + n) * eps, b + (n - u) * eps
-    off = n * (facing["depth"] - 2 * eps)[:, None]
-    return shapely.polygons(np.stack([a, b, b + off, a + off], axis=1))
+def _grown_boxes(geoms, by: float) -> np.ndarray:
+    """Each geometry's bounding box grown by ``by`` metres: the candidates an STRtree query returns."""
+    return shapely.box(*(shapely.bounds(geoms) + np.array([-by, -by, by, by])).T)
 
 
 def _frame(facing, kinds, crs) -> gpd.GeoDataFrame:

@@ -36,13 +36,14 @@
   }
   S.el = el;
 
-  /* Staffing status -> colour, read from the page (layers/styles.py STATUS_COLORS on the body). */
-  S.colors = function () {
+  /* Status -> colour of a layer ("grids": staffing, "frontages": commitment), read from the page
+   * (layers/styles.py LAYER_STATUS_COLORS on the body): the one table, no copy here. */
+  S.colors = function (layer) {
     if (!S._colors) {
       var raw = document.body && document.body.dataset.statusColors;
       S._colors = raw ? JSON.parse(raw) : {};
     }
-    return S._colors;
+    return S._colors[layer || "grids"] || {};
   };
 
   /* A signed-in tab sends its token on reads too, so the map works with SANIGRID_PUBLIC_READS=false. */
@@ -253,16 +254,35 @@
     });
   };
 
+  /* The legend: grids by staffing status, then a section per street-zoom layer (S.legendSections, each
+   * {layer, title, minZoom, entries: [{label, color | icon}]}) shown while its layer is drawn. */
+  S.legendSections = S.legendSections || [];
   S.Legend = L.Control.extend({
     options: {position: "bottomright"},
-    onAdd: function () {
-      var div = L.DomUtil.create("div", "sg-legend leaflet-bar"), colors = S.colors();
+    onAdd: function (map) {
+      var div = L.DomUtil.create("div", "sg-legend leaflet-bar"), colors = S.colors("grids"), parts = [];
       div.appendChild(el("strong", {}, [t("legend")]));
       Object.keys(colors).forEach(function (k) {
         var swatch = el("i");
         swatch.style.background = colors[k];   // a CSSOM property: no inline style attribute (CSP)
         div.appendChild(el("div", {}, [swatch, t("status_" + k)]));
       });
+      S.legendSections.forEach(function (section) {
+        var part = el("div", {className: "sg-legend-part", data: {layer: section.name}}, [el("strong", {}, [section.title])]);
+        section.entries.forEach(function (entry) {
+          var mark = entry.icon ? el("img", {src: entry.icon, alt: "", className: "sg-legend-icon"})
+            : el("i", {className: "sg-legend-line"});
+          if (!entry.icon) { mark.style.background = entry.color; }
+          part.appendChild(el("div", {}, [mark, entry.label]));
+        });
+        div.appendChild(part);
+        parts.push([part, section]);
+      });
+      var update = function () {
+        parts.forEach(function (p) { p[0].hidden = !map.hasLayer(p[1].layer) || map.getZoom() < p[1].minZoom; });
+      };
+      map.on("zoomend overlayadd overlayremove", update);
+      update();
       return div;
     }
   });
