@@ -122,7 +122,7 @@ def test_fifteen_working_days_count_the_adjusted_working_saturday(city, engine, 
 @pytest.mark.parametrize("x, y, kind, ref", [
     (30, 180, "place", "P1"),            # inside the market's polygon
     (240, 170, "frontage", "F1"),        # inside the supermarket's zone
-    (320, 185, "frontage", "F2"),        # 15 m in front of the restaurant's street front
+    (320, 197, "frontage", "F2"),        # 3 m in front of the restaurant's street front
     (100, 60, "grid_leader", "13800000003"),   # grid 003's leader
     (300, 260, "grid", G2),              # grid 002 has no leader and no unit there
 ])

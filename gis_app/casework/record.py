@@ -12,18 +12,16 @@ from datetime import timedelta
 from pathlib import Path
 
 from grids.checklists import ChecklistError, score
-from grids.crs import CRSError
-from grids.responsibility import responsible_party, search_window
 from grids.workdays import CalendarError
 
 from .. import case_rules as rules
 from ..audit import record as audit
 from ..auth import check_scope
-from ..config import metric_crs
 from ..errors import NotFound, ValidationFailed
 from ..register import locate
 from ..storage import cases as store
 from ..storage import session_scope
+from ..storage.frontage_index import responsible_at
 from ..storage.photos import exif_location, photo_folder, reencode, save_encoded
 from ..storage.schema import Case, Inspection
 from . import clock
@@ -66,19 +64,23 @@ def _encoded_photos(photos) -> list:
     return encoded
 
 
-def responsible_for(session, settings, lon, lat, frontage=None, place=None) -> tuple:
-    """(kind, ref) of the party a finding at (lon, lat) is addressed to: given unit, unit in zone, or None."""
+def responsible_for(session, engine, lon, lat, frontage=None, place=None) -> tuple:
+    """(kind, ref) of the unit a finding at (lon, lat) is addressed to, or (None, None) for the grid's leader.
+
+    The unit the body names, else what ``locate`` answers for the point
+    (:func:`gis_app.storage.frontage_index.responsible_at`): the key place whose polygon holds it,
+    then the frontage unit whose zone holds it or whose front line lies within 5 m.
+    """
     for kind, ref in (("frontage", frontage), ("place", place)):
         if ref:
             if not store.unit_exists(session, kind, ref):
                 raise ValidationFailed(f"{kind} {ref} is not in the register")
             return kind, ref
-    try:
-        crs = metric_crs(settings, bounds=(lon, lat, lon, lat))
-    except CRSError as exc:
-        raise ValidationFailed(str(exc)) from None
-    places, frontages = store.near_units(session, search_window(lon, lat, crs))
-    return responsible_party(lon, lat, places, frontages, crs) or (None, None)
+    found = responsible_at(engine, lon, lat)
+    for kind in ("place", "frontage"):
+        if found.get(kind):
+            return kind, found[kind]["ref"]
+    return None, None
 
 
 def addressed_to(kind, ref, leader, grid) -> tuple:
@@ -126,7 +128,7 @@ def record_inspection(engine, settings, principal, body: dict, photos=()) -> tup
     deadlines = _deadlines(settings, failed, emergency, at)
     lon, lat = found["lon"], found["lat"]
     with session_scope(engine) as session:
-        kind_of, ref = responsible_for(session, settings, lon, lat, body.get("frontage"), body.get("place"))
+        kind_of, ref = responsible_for(session, engine, lon, lat, body.get("frontage"), body.get("place"))
         leader = store.grid_leader(session, grid) if kind_of is None else None
     addressed = addressed_to(kind_of, ref, leader, grid)
     instance = settings["SANIGRID_INSTANCE"]

@@ -10,25 +10,22 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 from sqlalchemy import select
 
 from grids.case_records import case_record, inspection_record
 from grids.checklists import ChecklistError, score
-from grids.crs import CRSError
 from grids.fileio import TABLE_FORMATS, format_of, read_table
-from grids.responsibility import responsible_parties, search_window
 from grids.validation import Problem
 from grids.workdays import CalendarError
 
 from .. import case_rules as rules
 from ..casework import clock
 from ..casework.record import FUTURE_SLACK, addressed_to, open_cases
-from ..config import metric_crs
 from ..errors import ValidationFailed
 from ..register import locate_many
 from ..storage import cases as store
 from ..storage import session_scope
+from ..storage.frontage_index import responsible_at
 from ..storage.schema import Case, Grid, Inspection, Person, Role
 from .common import ImportReport, after_write, duplicate_codes, refuse_if
 from .reading import read_any_geometry
@@ -192,25 +189,16 @@ def _deadlines(settings, records, categories, problems) -> None:
             problems.append(Problem(i, record["id"], str(exc)))
 
 
-def _parties(session, settings, records) -> list:
-    """The party each located record's cases go to (given unit, unit in zone, or None)."""
-    located = [r for r in records if r.get("grid")]
-    out = {id(r): None for r in records}
-    if not located:
-        return [out[id(r)] for r in records]
-    lons, lats = np.array([r["lon"] for r in located]), np.array([r["lat"] for r in located])
-    try:
-        crs = metric_crs(settings, bounds=(lons.min(), lats.min(), lons.max(), lats.max()))
-    except CRSError as exc:
-        raise ValidationFailed(str(exc)) from None
-    window = search_window(lons.min(), lats.min(), crs, to=(lons.max(), lats.max()))
-    places, frontages = store.near_units(session, window)
-    found = responsible_parties(lons, lats, places, frontages, crs)
-    for record, party in zip(located, found):
-        given = ("frontage", record["frontage"]) if record["frontage"] else (
-            ("place", record["place"]) if record["place"] else None)
-        out[id(record)] = given or party
-    return [out[id(r)] for r in records]
+def _parties(engine, records) -> list:
+    """The unit each located record's cases go to: the one the row names, else the one ``locate`` answers."""
+    out = []
+    for record in records:
+        if record["frontage"] or record["place"]:
+            out.append(("frontage", record["frontage"]) if record["frontage"] else ("place", record["place"]))
+            continue
+        found = responsible_at(engine, record["lon"], record["lat"]) if record.get("grid") else {}
+        out.append(next(((k, found[k]["ref"]) for k in ("place", "frontage") if found.get(k)), None))
+    return out
 
 
 def _leaders(session, grids) -> dict:
@@ -244,7 +232,7 @@ def import_inspection_rows(engine, settings, rows, dry_run, by, on_write=None) -
             ("place", r["place"]) for r in records if r["place"]}
         missing = {u for u in units if not store.unit_exists(session, *u)}
         listed_cases = _known(session, Case.id, (c for r in records for c in r["cases"]))
-        parties = _parties(session, settings, records) if not problems else []
+        parties = _parties(engine, records) if not problems else []
         leaders = _leaders(session, (r["grid"] for r in records if r["grid"])) if not problems else {}
     for i, record in enumerate(records):
         if record["id"] in taken:

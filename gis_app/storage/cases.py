@@ -10,16 +10,14 @@ from __future__ import annotations
 from datetime import datetime
 
 import pandas as pd
-import shapely
 from sqlalchemy import and_, func, insert, or_, select, update
 
 from ..errors import Conflict
-from .frontages import _box_filter, _dialect
 from .frontage_writes import bump_layer_version
 from .schema import Case, CaseEvent, Frontage, Inspection, Meta, Person, Place, Role
 
 __all__ = ["next_id", "insert_inspection", "insert_cases", "update_case", "stored_case", "case_events",
-           "list_cases", "list_inspections", "near_units", "grid_leader", "case_frame", "overdue_clause",
+           "list_cases", "list_inspections", "grid_leader", "case_frame", "overdue_clause",
            "CASE_FIELDS", "INSPECTION_FIELDS", "existing_ids", "upsert_cases", "insert_inspections",
            "unit_exists", "inspection_frame", "all_cases", "all_inspections"]
 
@@ -180,16 +178,6 @@ def all_cases(session, under=None) -> list[Case]:
 def all_inspections(session, under=None) -> list[Inspection]:
     stmt = select(Inspection).order_by(Inspection.id)
     return list(session.scalars(stmt.where(Inspection.grid.like(f"{under}%")) if under else stmt))
-
-
-def near_units(session, window: tuple) -> tuple[list, list]:
-    """(places, frontages) as (ref, EPSG:4326 geometry) whose bounding box meets the lon/lat ``window``."""
-    dialect = _dialect(session)
-    out = []
-    for model in (Place, Frontage):
-        stmt = _box_filter(select(model.ref, model.geom).order_by(model.ref), model, window, dialect)
-        out.append([(ref, shapely.from_wkb(geom)) for ref, geom in session.execute(stmt)])
-    return out[0], out[1]
 
 
 def unit_exists(session, kind: str, ref: str) -> bool:
