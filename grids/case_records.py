@@ -17,7 +17,7 @@ from .cases import LEVELS, STATES
 from .checklists import INSPECTION_KINDS, RESULTS
 from .fields import choice_field, coordinate_field, count_field, is_blank, photo_field, ref_field, text_field
 
-__all__ = ["CHINA", "time_field", "case_record", "inspection_record", "SEVERITIES", "INSPECTION_LEVELS",
+__all__ = ["CHINA", "china_time", "time_field", "case_record", "inspection_record", "SEVERITIES", "INSPECTION_LEVELS",
            "ADDRESSED_KINDS", "CASE_COLUMNS", "INSPECTION_COLUMNS", "flag_field", "list_field"]
 
 CHINA = dt.timezone(dt.timedelta(hours=8))
@@ -33,15 +33,8 @@ INSPECTION_COLUMNS = ("id", "kind", "level", "inspector", "at", "lon", "lat", "f
 _BARE_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
-def time_field(props, key, errors, *, required=True, end_of_day=False):
-    """A time as China time without a zone; None when missing (an error when ``required``)."""
-    value = props.get(key)
-    if is_blank(value):
-        if required:
-            errors.append(f"{key} is missing")
-        return None
-    bare = isinstance(value, dt.date) and not isinstance(value, dt.datetime) or (
-        isinstance(value, str) and _BARE_DATE.fullmatch(value.strip()) is not None)
+def china_time(value) -> dt.datetime:
+    """A datetime, date or ISO 8601 text (``Z`` and offsets accepted) as China time without a zone; ValueError if none."""
     if hasattr(value, "to_pydatetime"):
         value = value.to_pydatetime()
     try:
@@ -51,15 +44,29 @@ def time_field(props, key, errors, *, required=True, end_of_day=False):
         elif isinstance(value, dt.date) and not isinstance(value, dt.datetime):
             value = dt.datetime.combine(value, dt.time())
         if not isinstance(value, dt.datetime):
-            raise ValueError
+            raise ValueError(f"not a time: {value!r}")
         if value.tzinfo is not None:
             value = value.astimezone(CHINA).replace(tzinfo=None)
-    except (ValueError, OverflowError):
+    except OverflowError:
+        raise ValueError(f"{value} is out of range") from None
+    return value.replace(microsecond=0)
+
+
+def time_field(props, key, errors, *, required=True, end_of_day=False):
+    """A time as China time without a zone; None when missing (an error when ``required``)."""
+    value = props.get(key)
+    if is_blank(value):
+        if required:
+            errors.append(f"{key} is missing")
+        return None
+    bare = isinstance(value, dt.date) and not isinstance(value, dt.datetime) or (
+        isinstance(value, str) and _BARE_DATE.fullmatch(value.strip()) is not None)
+    try:
+        moment = china_time(value)
+    except ValueError:
         errors.append(f"{key} must be an ISO 8601 time (2026-09-30T10:00:00+08:00, or a date), got {str(value)[:40]!r}")
         return None
-    if bare and end_of_day:
-        value = value.replace(hour=23, minute=59, second=59)
-    return value.replace(microsecond=0)
+    return moment.replace(hour=23, minute=59, second=59) if bare and end_of_day else moment
 
 
 def flag_field(props, key, errors) -> bool:

@@ -6,35 +6,16 @@ converted; one without is taken as China time. Tests freeze the clock by replaci
 """
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime
+
+from grids.case_records import CHINA, china_time
 
 __all__ = ["CHINA", "now", "china_time", "iso"]
-
-CHINA = timezone(timedelta(hours=8), "CST")
 
 
 def now() -> datetime:
     """The current time in China, without a zone."""
     return datetime.now(CHINA).replace(tzinfo=None, microsecond=0)
-
-
-def china_time(value) -> datetime:
-    """A datetime (or ISO 8601 text, ``Z`` and offsets accepted) as China time without a zone; ValueError if not one."""
-    if isinstance(value, str):
-        text = value.strip()
-        if text.endswith(("Z", "z")):
-            text = text[:-1] + "+00:00"
-        value = datetime.fromisoformat(text)
-    elif isinstance(value, date) and not isinstance(value, datetime):
-        value = datetime.combine(value, datetime.min.time())
-    if not isinstance(value, datetime):
-        raise ValueError(f"not a time: {value!r}")
-    if value.tzinfo is not None:
-        try:
-            value = value.astimezone(CHINA).replace(tzinfo=None)
-        except OverflowError:
-            raise ValueError(f"{value.isoformat()} is out of range") from None
-    return value.replace(microsecond=0)
 
 
 def iso(value: datetime | None) -> str | None:

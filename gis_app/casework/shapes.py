@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from grids.cases import ACTION_LABELS, STATES, Case, allowed_actions, escalation_level, is_overdue
+from grids.case_records import ADDRESSED_KINDS, INSPECTION_LEVELS, SEVERITIES
 from grids.checklists import INSPECTION_KINDS
 
 from .clock import iso
@@ -9,10 +10,7 @@ from .clock import iso
 __all__ = ["case_etag", "case_properties", "case_feature", "inspection_feature", "domain_case", "LEVELS",
            "ADDRESSED_KINDS", "SEVERITIES"]
 
-LEVELS = {"city": "市级", "street": "街道（乡镇）级", "community": "社区级", "unit": "单位自查"}   # 四级检查
-ADDRESSED_KINDS = {"frontage": "门前三包责任单位", "place": "重点场所经营者", "grid_leader": "网格长",
-                   "grid": "网格（无网格长）"}
-SEVERITIES = {"normal": "一般", "emergency": "紧急"}
+LEVELS = INSPECTION_LEVELS   # 四级检查: city, street, community, unit
 
 
 def case_etag(case_id: str, version: int) -> str:
