@@ -176,11 +176,13 @@ FRONTAGE_FILTERS = [
     ("unit_name=阳和粮油公司", ["F3"]), ("address=阳和大道1号", ["F1"]), ("item_set=三包", ALL),
     ("item_set=五包", []), ("version=1", ALL), ("version=2", []), ("updated_by=cli", ALL),
     ("phone=138 0000 1111", ["F1"]),
+    ("version=3530418668", []), ("version=-999999999999999999", []),   # beyond the 32-bit column: nothing
 ]
 PLACE_FILTERS = [
     ("kind=public_toilet", ["P1"]), ("kind=farmers_market&staff=12", ["P2"]), ("kind=school", []),
     (f"grid={SE}", ["P3"]), (f"grid={SE}&kind=public_toilet", []), ("health_certs=3", ["P1"]),
     ("licence_expires=2026-05-01", ["P1"]), ("name=阳和农贸市场", ["P2"]), ("operator=柳州市环卫处", ["P1"]),
+    ("staff=-3530418668", []), ("health_certs=2147483648", []),
 ]
 
 

@@ -138,6 +138,7 @@ def test_grids_filter_by_community_type_households_and_together(city):
     assert _ids(client, f"/ogc/collections/grids/items?community={COMMUNITY}") == GRIDS
     assert _ids(client, "/ogc/collections/grids/items?type=market") == [EAST]
     assert _ids(client, "/ogc/collections/grids/items?households=120") == GRIDS[:1]
+    assert _ids(client, "/ogc/collections/grids/items?households=-3530418668") == []   # beyond int32: nothing
     assert _ids(client, f"/ogc/collections/grids/items?community={COMMUNITY}&households=99") == GRIDS[1:2]
     assert _ids(client, f"/ogc/collections/grids/items?community={OTHER}&households=99") == []
     assert _ids(client, "/ogc/collections/grids/items?name=阳和社区第3网格") == GRIDS[2:3]

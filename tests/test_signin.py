@@ -16,7 +16,8 @@ PASSWORD = "correct horse 电池"
 # A value for every URL argument the app's rules take.
 ARGS = {"code": G1, "layer": "grids", "z": 13, "x": 6585, "y": 3525, "fmt": "geojson", "collection_id": "grids",
         "feature_id": G1, "role": "leader", "phone": "13800000001", "filename": "viewer/viewer.js",
-        "name": "0123456789abcdef0123456789abcdef.jpg", "inspection_id": "XC00000001", "case_id": "AJ00000001"}
+        "name": "0123456789abcdef0123456789abcdef.jpg", "ref": "F-1", "inspection_id": "XC00000001",
+        "case_id": "AJ00000001"}
 REGION_RULES = ("/gaps/<code>", "/api/v1/regions/<string(minlength=6, maxlength=12):code>")
 OPEN = {"static", "signin.login_form", "signin.login", "signin.logout", "api-docs.openapi_json"}
 MACHINE = ("/api/", "/ogc", "/tiles/")
@@ -113,11 +114,28 @@ def _inspection_with_a_case(client, app, auth):
     assert answer.status_code == 201 and [c["id"] for c in answer.get_json()["cases"]] == [ARGS["case_id"]]
 
 
-def test_signed_in_by_password_every_read_answers(private, user, token):
+def _frontage_and_place(app, tmp_path):
+    """A frontage and a key place, both with the ref of ARGS, so that their one-item routes answer."""
+    from shapely.geometry import LineString, Point
+
+    from conftest import X0, Y0, feature, feature_collection
+    from gis_app.imports import import_file
+    engine = app.extensions["sanigrid.engine"]
+    for layer, props, geom in (
+            ("frontages", {"unit_name": "阳和百货", "unit_kind": "enterprise", "status": "signed"},
+             LineString([(X0 + 20, Y0 + 290), (X0 + 80, Y0 + 290)])),
+            ("places", {"kind": "public_toilet", "name": "阳和公厕"}, Point(X0 + 50, Y0 + 200))):
+        path = tmp_path / f"{layer}.geojson"
+        path.write_bytes(feature_collection([feature({"ref": ARGS["ref"], **props}, geom)]))
+        import_file(engine, app.config, layer, path)
+
+
+def test_signed_in_by_password_every_read_answers(private, user, token, tmp_path):
     client = private.test_client()
     client.put(f"/api/v1/grids/{G1}/roles", json={"roles": [{"phone": ARGS["phone"], "name": "张三", "role": "leader"}]},
                headers={**token(), "If-Match": "*"})
     _stored_photo(private, ARGS["name"])
+    _frontage_and_place(private, tmp_path)
     _inspection_with_a_case(client, private, token())   # XC00000001 and its case AJ00000001
     assert sign_in(client, user("admin")).status_code == 303
     for rule, method, url in _urls(private):

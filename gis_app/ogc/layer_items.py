@@ -23,7 +23,7 @@ from ..storage import on_postgis, session_scope
 from ..storage.geometry import SRID
 from .collections import Collection, Extent, Page
 from .params import ItemQuery
-from .queryables import frame_mask
+from .queryables import column_condition, frame_mask
 
 __all__ = ["LayerSource", "layer_collection", "layer_extent", "GRID_FILTER"]
 
@@ -50,7 +50,7 @@ def _sql_conditions(source: LayerSource, filters, today: date) -> list:
     out = []
     for f in filters:
         custom = source.conditions.get(f.queryable.name)
-        out.append(custom(f.value, today) if custom is not None else f.queryable.column == f.value)
+        out.append(custom(f.value, today) if custom is not None else column_condition(f.queryable, f.value))
     return out
 
 

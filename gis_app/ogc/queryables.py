@@ -25,13 +25,15 @@ from datetime import date
 
 import numpy as np
 import pandas as pd
+from sqlalchemy import BigInteger, Integer, false
 
 from grids.text import control_character_reason
 
 from .problems import InvalidParameter
 
 __all__ = ["Queryable", "queryable", "Filter", "RESERVED", "check_queryables", "parse_filters", "sql_conditions",
-           "frame_mask", "queryables_doc", "openapi_parameters", "JSON_SCHEMA", "SCHEMA_JSON", "QUERYABLES_REL"]
+           "column_condition", "frame_mask", "queryables_doc", "openapi_parameters", "JSON_SCHEMA", "SCHEMA_JSON",
+           "QUERYABLES_REL"]
 
 JSON_SCHEMA = "https://json-schema.org/draft/2020-12/schema"
 SCHEMA_JSON = "application/schema+json"
@@ -157,7 +159,20 @@ def sql_conditions(filters) -> list:
     missing = [f.queryable.name for f in filters if f.queryable.column is None]
     if missing:
         raise ValueError(f"queryables without an SQL column: {missing}")
-    return [f.queryable.column == f.value for f in filters]
+    return [column_condition(f.queryable, f.value) for f in filters]
+
+
+_INT32 = 2 ** 31 - 1
+
+
+def column_condition(q: Queryable, value):
+    """``column == value`` (bound); an integer beyond a 32-bit column's range matches nothing, where
+    PostgreSQL would refuse to compare it ("integer out of range") and SQLite would compare it."""
+    column_type = getattr(q.column, "type", None)
+    if (q.type == "integer" and isinstance(column_type, Integer) and not isinstance(column_type, BigInteger)
+            and not -_INT32 - 1 <= value <= _INT32):
+        return false()
+    return q.column == value
 
 
 def _matches(series: pd.Series, q: Queryable, value) -> np.ndarray:
