@@ -36,7 +36,9 @@ OPEN_PATHS = ("/api/v1/openapi.json",)   # the API's description holds no regist
 SCOPED_FILTERS = {"grids.list_grids": "district", "gaps_api.gaps_summary": "district",
                   "gaps_api.gaps_feature_collection": "district", "where.staffing_view": "district",
                   "transfer.export_layer": "district", "regions.list_regions": "parent",
-                  "frontages.list_frontages": "district", "places.list_places": "district"}
+                  "frontages.list_frontages": "district", "places.list_places": "district",
+                  "inspections.list_inspections": "district", "cases.list_cases": "district",
+                  "kpis.kpi_report": "district"}
 REGION_ARGS = ("district", "street", "community", "parent")
 # Reads that cannot yet be limited to one district: a district-scoped caller is refused them.
 UNSCOPED_READS = ("people.list_people", "people.get_person", "audit.", "ogc.")

@@ -95,7 +95,7 @@ def serve(ctx: _App, host, port):
 
 @cli.command("import")
 @click.argument("layer", type=click.Choice(["regions", "grids", "people", "frontages", "places", "roads",
-                                           "buildings"]))
+                                           "buildings", "inspections", "cases"]))
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--crs", help="coordinates' CRS when the file does not say: EPSG:n, gcj02 or bd09")
 @click.option("--encoding", help="text encoding of a Shapefile DBF or CSV, e.g. gbk")
@@ -117,17 +117,22 @@ def import_(ctx: _App, layer, file, crs, encoding, codes, dry_run, make_valid):
 
 
 @cli.command()
-@click.argument("layer", type=click.Choice(["regions", "grids", "people", "roles", "frontages", "places"]))
+@click.argument("layer", type=click.Choice(["regions", "grids", "people", "roles", "frontages", "places",
+                                           "inspections", "cases"]))
 @click.option("--format", "fmt", required=True, type=click.Choice(["geojson", "gpkg", "shp", "csv", "xlsx"]))
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False))
 @click.option("--district", help="only this district (6-digit code) or any region code")
 @click.option("--encoding", help="Shapefile DBF encoding (default UTF-8; gbk for old GIS software)")
 @pass_app
 def export(ctx: _App, layer, fmt, output, district, encoding):
-    """Export a layer to a GIS file or spreadsheet."""
+    """Export a layer to a GIS file or spreadsheet (inspections and cases: geojson, csv or xlsx)."""
+    from .casework.files import RECORD_LAYERS, export_records
     from .exports import export_layer
     try:
-        count = export_layer(ctx.engine, layer, fmt, output, district=district, encoding=encoding)
+        if layer in RECORD_LAYERS:
+            count = export_records(ctx.engine, layer, fmt, output, district=district)
+        else:
+            count = export_layer(ctx.engine, layer, fmt, output, district=district, encoding=encoding)
     except REFUSED as exc:
         _fail(exc)
     click.echo(f"{layer}: {count} rows written to {output}")
@@ -168,6 +173,61 @@ def _render_staffing(table, rollup, fmt) -> str:
                          [[g.code, g.name, g.households, f"{g.cleaners}({g.required_cleaners})",
                            STATUS_LABELS[g.status], "；".join(g.messages)] for g in table.itertuples()])
     return f"{roll}\n\n{grids}"
+
+
+@cli.command()
+@click.option("--month", required=True, help="the month, YYYY-MM: cases whose deadline falls in it")
+@click.option("--district")
+@click.option("--street")
+@click.option("--community")
+@click.option("--format", "fmt", default="table", show_default=True, type=click.Choice(["table", "json", "xlsx"]))
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="write to FILE (needed for xlsx)")
+@pass_app
+def kpis(ctx: _App, month, district, street, community, fmt, output):
+    """The month's case measures (月评指标) per grid, community, street, district, unit and person."""
+    from .casework.measures import kpi_records, kpi_table
+    region = _one_region(district, street, community)
+    if fmt == "xlsx" and not output:
+        raise click.UsageError("--format xlsx writes a file: give -o FILE")
+    try:
+        table = kpi_table(ctx.engine, ctx.settings, month, region)
+        if fmt == "xlsx":
+            from grids.fileio import write_table
+            write_table(table, output, "xlsx", layer=f"kpis {month}")
+    except REFUSED as exc:
+        _fail(exc)
+    if fmt == "xlsx":
+        click.echo(f"kpis {month}: {len(table)} rows written to {output}")
+    elif fmt == "json":
+        text = json.dumps({"month": month, "region": region, "rows": kpi_records(table)}, ensure_ascii=False, indent=1)
+        _emit(text, output)
+    else:
+        _emit(_render_kpis(table), output)
+
+
+def _emit(text: str, output) -> None:
+    if output:
+        from pathlib import Path
+        Path(output).write_text(text + "\n", encoding="utf-8")
+        click.echo(f"written to {output}")
+    else:
+        click.echo(text)
+
+
+def _render_kpis(table) -> str:
+    from .casework.measures import LEVEL_LABELS
+    from .textable import render_table
+
+    def pct(value):
+        return "" if value != value else f"{value:.2f}"
+    if not len(table):
+        return "no case is due in this month"
+    return render_table(["级别", "编码", "名称", "应办结", "缓办", "办结", "按时办结", "办结率%", "按时办结率%", "返工率%",
+                         "紧急办结率%", "紧急按时率%", "平均办结工作日"],
+                        [[LEVEL_LABELS.get(r.level, r.level), r.code, r.name, r.due, r.deferred, r.closed,
+                          r.closed_on_time, pct(r.closure_rate), pct(r.on_time_rate), pct(r.rework_rate),
+                          pct(r.emergency_closure_rate), pct(r.emergency_on_time_rate), pct(r.mean_days_to_close)]
+                         for r in table.itertuples()])
 
 
 @cli.command()

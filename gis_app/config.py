@@ -71,6 +71,10 @@ DEFAULTS = {
     "SANIGRID_FRONTAGE_SIGNED_FLOOR": 90.0,  # % of a grid's street front signed, below which the grid is a gap
     "SANIGRID_FRONTAGE_EXPIRING_DAYS": 30,   # a signed commitment ending within this many days is "expiring"
     "SANIGRID_PLACE_KINDS": None,            # comma-separated kinds of key places; default every key of grids.places.PLACE_KINDS
+    # Inspections and cases (docs/inspections.md): data files an office edits without a release
+    "SANIGRID_CALENDAR_FILE": None,          # holidays and adjusted working days for years chinese-calendar lacks
+    "SANIGRID_CASE_CATEGORIES": None,        # case categories and deadlines; default grids/data/case_categories.yaml
+    "SANIGRID_CHECKLISTS": None,             # folder of checklist_<kind>.yaml|json; default the packaged ones
 }
 # Settings read from the environment, with the type each one converts to.
 ENV_SETTINGS = {
@@ -98,6 +102,9 @@ ENV_SETTINGS = {
     "SANIGRID_FRONTAGE_SIGNED_FLOOR": float,
     "SANIGRID_FRONTAGE_EXPIRING_DAYS": int,
     "SANIGRID_PLACE_KINDS": place_kind_keys,
+    "SANIGRID_CALENDAR_FILE": str,
+    "SANIGRID_CASE_CATEGORIES": str,
+    "SANIGRID_CHECKLISTS": str,
 }
 
 
@@ -120,6 +127,7 @@ def load_settings(overrides: dict | None = None, environ=None) -> dict:
     settings.update(_from_environment(os.environ if environ is None else environ))
     settings.update(overrides or {})
     _structured(settings)
+    _rule_files(settings)
     instance = Path(settings["SANIGRID_INSTANCE"]).resolve()
     settings["SANIGRID_INSTANCE"] = str(instance)
     if not settings["SANIGRID_DATABASE_URL"]:
@@ -159,3 +167,14 @@ def _structured(settings: dict) -> None:
                                   else value)
         except ValueError:
             raise SystemExit(f"setting {name}={value!r} is not a valid {kind.__name__}") from None
+
+
+def _rule_files(settings: dict) -> None:
+    """Read the calendar, category and checklist files once at start: a wrong one stops the app with the reason."""
+    if not any(settings.get(k) for k in ("SANIGRID_CALENDAR_FILE", "SANIGRID_CASE_CATEGORIES", "SANIGRID_CHECKLISTS")):
+        return
+    from .case_rules import RulesError, check_rules
+    try:
+        check_rules(settings)
+    except RulesError as exc:
+        raise SystemExit(f"setting {exc.setting}: {exc.detail}") from None

@@ -16,11 +16,13 @@ PASSWORD = "correct horse 电池"
 # A value for every URL argument the app's rules take.
 ARGS = {"code": G1, "layer": "grids", "z": 13, "x": 6585, "y": 3525, "fmt": "geojson", "collection_id": "grids",
         "feature_id": G1, "role": "leader", "phone": "13800000001", "filename": "viewer/viewer.js",
-        "name": "0123456789abcdef0123456789abcdef.jpg", "ref": "F-1"}
+        "name": "0123456789abcdef0123456789abcdef.jpg", "ref": "F-1", "inspection_id": "XC00000001",
+        "case_id": "AJ00000001"}
 REGION_RULES = ("/gaps/<code>", "/api/v1/regions/<string(minlength=6, maxlength=12):code>")
 OPEN = {"static", "signin.login_form", "signin.login", "signin.logout", "api-docs.openapi_json"}
 MACHINE = ("/api/", "/ogc", "/tiles/")
-QUERIES = {"where.locate_point": "?lon=109.3998&lat=24.30897", "search.search": "?q=阳和"}
+QUERIES = {"where.locate_point": "?lon=109.3998&lat=24.30897", "search.search": "?q=阳和",
+           "kpis.kpi_report": "?month=2026-10"}
 
 
 @pytest.fixture
@@ -100,6 +102,18 @@ def _stored_photo(app, name):
     (folder / url.rsplit("/", 1)[1]).rename(folder / name)
 
 
+def _inspection_with_a_case(client, app, auth):
+    from shapely.geometry import Point
+    from conftest import X0, Y0, to_lonlat
+    from gis_app.case_rules import checklist
+    point = to_lonlat(Point(X0 + 100, Y0 + 225))
+    results = {i["key"]: "pass" for i in checklist(app.config, "daily").items} | {"road_clean": "fail"}
+    answer = client.post("/api/v1/inspections", headers=auth, json={
+        "kind": "daily", "inspector": "张三", "at": "2026-09-30T10:00:00+08:00", "lon": point.x, "lat": point.y,
+        "results": results})
+    assert answer.status_code == 201 and [c["id"] for c in answer.get_json()["cases"]] == [ARGS["case_id"]]
+
+
 def _frontage_and_place(app, tmp_path):
     """A frontage and a key place, both with the ref of ARGS, so that their one-item routes answer."""
     from shapely.geometry import LineString, Point
@@ -122,6 +136,7 @@ def test_signed_in_by_password_every_read_answers(private, user, token, tmp_path
                headers={**token(), "If-Match": "*"})
     _stored_photo(private, ARGS["name"])
     _frontage_and_place(private, tmp_path)
+    _inspection_with_a_case(client, private, token())   # XC00000001 and its case AJ00000001
     assert sign_in(client, user("admin")).status_code == 303
     for rule, method, url in _urls(private):
         if method == "GET" and rule.endpoint not in OPEN:

@@ -12,6 +12,7 @@ from flask_smorest import Api
 from flask_smorest.utils import prepare_response
 
 from ..auth import require
+from ..casework.record import MAX_PHOTOS
 from ..storage.photos import MAX_PHOTO_BYTES
 from ..storage.routing import read_engine
 from .schemas import ProblemSchema
@@ -58,8 +59,12 @@ def _before_request():
     """Bound an API request's body (the caller was identified and checked by gis_app.access)."""
     if not request.path.startswith(f"{PREFIX}/"):
         return
-    if request.path.endswith("/photo"):   # a photo upload: the photo limit, plus the multipart envelope
+    multipart = request.mimetype == "multipart/form-data"
+    if request.path.endswith("/photo") or (multipart and request.path.endswith("/actions")):
+        # a photo upload (a person's, a case's evidence): the photo limit, plus the multipart envelope
         request.max_content_length = MAX_PHOTO_BYTES + 64 * 1024
+    elif multipart and request.path == f"{PREFIX}/inspections":   # an inspection and up to MAX_PHOTOS photos
+        request.max_content_length = MAX_PHOTOS * MAX_PHOTO_BYTES + 64 * 1024
     elif not request.path.startswith(f"{PREFIX}/import/"):
         request.max_content_length = current_app.config["SANIGRID_API_MAX_BODY_BYTES"]
 
@@ -78,11 +83,13 @@ def _config(app: Flask) -> None:
 
 def init_api(app: Flask) -> Api:
     """Register the API blueprints and the OpenAPI document on ``app``."""
-    from . import admin, frontages, gaps, grids, people, places, regions, search, transfer, where
+    from . import (admin, cases, frontages, gaps, grids, inspections, kpis, people, places, regions, search,
+                   transfer, where)
     _config(app)
     from .links import LinksPlugin
     api = SanigridApi(app, spec_kwargs={"extra_plugins": [LinksPlugin()]})
     app.before_request(_before_request)
-    for module in (regions, grids, people, where, gaps, transfer, admin, search, frontages, places):
+    for module in (regions, grids, people, where, gaps, transfer, admin, search, frontages, places, inspections,
+                   cases, kpis):
         api.register_blueprint(module.blp, url_prefix=f"{PREFIX}{module.PREFIX}")
     return api

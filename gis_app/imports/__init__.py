@@ -18,6 +18,7 @@ from ..errors import REFUSED, ValidationFailed
 from ..storage import repository as repo
 from ..storage import refresh_statistics, session_scope
 from .common import Features, ImportReport
+from .cases import import_case_rows, import_inspection_rows, read_rows
 from .frontages import import_frontages, import_places
 from .grids import import_grids
 from .people import import_people_rows
@@ -28,14 +29,16 @@ from .regions import import_region_codes, import_regions
 
 __all__ = ["LAYERS", "ImportReport", "import_file", "import_frames", "read_features"]
 
-LAYERS = ("regions", "grids", "people", "frontages", "places", "roads", "buildings")
+LAYERS = ("regions", "grids", "people", "frontages", "places", "roads", "buildings", "inspections", "cases")
 _TABLES = {"regions": ("regions",), "grids": ("grids",), "people": ("people", "roles"),  # what each layer writes
-           "frontages": ("frontages",), "places": ("places",), "roads": ("roads",), "buildings": ("buildings",)}
+           "frontages": ("frontages",), "places": ("places",), "roads": ("roads",), "buildings": ("buildings",),
+           "inspections": ("inspections", "cases", "case_events"), "cases": ("cases", "case_events")}
 # The geometry types of the layers that are not polygons only (regions and grids are).
 GEOMETRY_TYPES = {"frontages": FRONTAGE_GEOMETRIES, "places": PLACE_GEOMETRIES, "roads": ROAD_GEOMETRIES,
                   "buildings": BUILDING_GEOMETRIES}
 _IMPORTERS = {"frontages": import_frontages, "places": import_places, "roads": import_roads,
               "buildings": import_buildings}
+_RECORDS = {"inspections": import_inspection_rows, "cases": import_case_rows}   # tables of rows, points optional
 
 
 def import_file(engine, settings: dict, layer: str, path, *, crs=None, encoding=None, dry_run=False,
@@ -54,6 +57,9 @@ def import_file(engine, settings: dict, layer: str, path, *, crs=None, encoding=
             screen_rows(rows, settings, file=Path(path).name)
             return import_people_rows(engine, rows, dry_run, by, on_write,
                                       photo_dir=Path(path).parent, instance=settings["SANIGRID_INSTANCE"])
+        if layer in _RECORDS:
+            return _RECORDS[layer](engine, settings, read_rows(path, settings, crs=crs, encoding=encoding), dry_run,
+                                   by, on_write)
         if layer == "regions" and codes:
             return import_region_codes(engine, path, encoding, dry_run, by, on_write)
         feats = read_file_features(path, crs, encoding, make_valid, settings, GEOMETRY_TYPES.get(layer))
@@ -115,6 +121,7 @@ def import_frames(engine, settings: dict, layer: str, frame, *, by="cli", dry_ru
             return import_grids(engine, settings, feats, dry_run, by, on_write, retire=retire)
         return import_regions(engine, settings, feats, dry_run, by, on_write)
 
-    if layer not in LAYERS:
-        raise ValidationFailed(f"unknown layer {layer!r}; importable layers: {', '.join(LAYERS)}")
+    if layer not in LAYERS or layer in _RECORDS:
+        raise ValidationFailed(f"layer {layer!r} is not imported from a frame; frame layers: "
+                               f"{', '.join(k for k in LAYERS if k not in _RECORDS)}")
     return _logged(engine, by, layer, "<frame>", dry_run, run)

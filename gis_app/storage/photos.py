@@ -50,7 +50,9 @@ def reencode(data: bytes, what: str = "photo") -> tuple[bytes, str]:
             upright = ImageOps.exif_transpose(image)
     except ValidationFailed:
         raise
-    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError, ValueError, EOFError):
+    except Image.DecompressionBombError:   # Pillow's own check at open: over twice its 89 M pixel limit
+        _refuse(what, f"a decompression bomb: more than {MAX_PHOTO_PIXELS:,} pixels")
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError):
         _refuse(what, "not a readable JPEG, PNG or WebP image")
     alpha = upright.mode in ("RGBA", "LA", "PA") or (upright.mode == "P" and "transparency" in upright.info)
     mode, kind, ext = ("RGBA", "PNG", ".png") if alpha else ("RGB", "JPEG", ".jpg")

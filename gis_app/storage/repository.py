@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session, aliased
 
 from .db import IN_CHUNK, fetch_in, fetch_tuples, insert_rows
 from .frontage_writes import bump_layer_version
-from .schema import Building, Frontage, Grid, GridHistory, ImportLog, Meta, Person, Place, Region, Road, Role
+from .schema import (Building, Case, CaseEvent, Frontage, Grid, GridHistory, ImportLog, Inspection, Meta, Person, Place,
+                     Region, Road, Role)
 
 __all__ = [
     "now", "load_regions", "load_grids", "load_grid_table", "grid_bounds", "load_people", "load_roles",
@@ -317,9 +318,13 @@ def find_active_grids(session: Session, codes) -> set:
 
 
 def wipe_register(session: Session) -> None:
-    """Delete every region, grid, history row, person, role, frontage, place, road and building (demo --replace)."""
-    for table in (Role, GridHistory, Grid, Person, Region, Frontage, Place, Road, Building):
+    """Delete every region, grid, history row, person, role, frontage, place, road, building, inspection and case.
+
+    What ``demo --replace`` starts from: cases and inspections name grids, so they go with them.
+    """
+    for table in (CaseEvent, Case, Inspection, Role, GridHistory, Grid, Person, Region, Frontage, Place, Road,
+                  Building):
         session.execute(delete(table))
     bump_register_version(session)
-    for layer in ("frontages", "places", "roads", "buildings"):
+    for layer in ("frontages", "places", "roads", "buildings", "inspections", "cases"):
         bump_layer_version(session, layer)

@@ -15,7 +15,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from .geometry import WKBGeometry
 
 __all__ = ["Base", "Region", "Grid", "GridHistory", "Person", "Role", "ImportLog", "Meta", "ApiToken", "User", "AuditEntry",
-           "Frontage", "Place", "Road", "Building"]
+           "Frontage", "Place", "Road", "Building", "Inspection", "Case", "CaseEvent"]
 
 
 class Base(DeclarativeBase):
@@ -237,3 +237,84 @@ class Building(Base):
     maxx: Mapped[float] = mapped_column(Float)
     maxy: Mapped[float] = mapped_column(Float)
     updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class Inspection(Base):
+    """One inspection (日查、周督、月评、季暗访): where, by whom, the checklist items it was scored with.
+
+    The items are a snapshot: a changed checklist file never rescores a past inspection. Times
+    are China Standard Time (UTC+8) without a zone, like the deadlines counted from them.
+    """
+
+    __tablename__ = "inspections"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), index=True)
+    level: Mapped[str] = mapped_column(String(16))
+    inspector: Mapped[str] = mapped_column(String(100))
+    at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    lon: Mapped[float] = mapped_column(Float)
+    lat: Mapped[float] = mapped_column(Float)
+    grid: Mapped[str] = mapped_column(String(15), index=True)
+    community: Mapped[str] = mapped_column(String(12), index=True)
+    frontage: Mapped[str | None] = mapped_column(String(64))
+    place: Mapped[str | None] = mapped_column(String(64))
+    checklist_kind: Mapped[str] = mapped_column(String(16))
+    checklist_version: Mapped[str] = mapped_column(String(32))
+    checklist_items: Mapped[list] = mapped_column(JSON)
+    results: Mapped[dict] = mapped_column(JSON)
+    score: Mapped[float | None] = mapped_column(Float)
+    notes: Mapped[str | None] = mapped_column(Text)
+    photos: Mapped[list] = mapped_column(JSON)
+    exif: Mapped[list] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    created_by: Mapped[str] = mapped_column(String(100))
+
+
+class Case(Base):
+    """A rectification case (整改案件): a failed item with its deadline, on its way to 销号.
+
+    ``version`` is the optimistic lock: every action bumps it, and an action sent against an
+    older version is refused, so of two people acting at once one wins and the other is told.
+    """
+
+    __tablename__ = "cases"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    inspection_id: Mapped[str | None] = mapped_column(ForeignKey("inspections.id"), index=True)
+    item: Mapped[str | None] = mapped_column(String(64))
+    category: Mapped[str] = mapped_column(String(32), index=True)
+    severity: Mapped[str] = mapped_column(String(16))
+    grid: Mapped[str] = mapped_column(String(15), index=True)
+    lon: Mapped[float | None] = mapped_column(Float)
+    lat: Mapped[float | None] = mapped_column(Float)
+    addressed_kind: Mapped[str] = mapped_column(String(16))
+    addressed_ref: Mapped[str | None] = mapped_column(String(100))
+    assignee: Mapped[str | None] = mapped_column(String(100))
+    level: Mapped[str] = mapped_column(String(16))
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    registered_at: Mapped[datetime] = mapped_column(DateTime)
+    deadline: Mapped[datetime] = mapped_column(DateTime, index=True)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    deferrals: Mapped[int] = mapped_column(Integer)
+    reworks: Mapped[int] = mapped_column(Integer)
+    rectified_by: Mapped[str | None] = mapped_column(String(100))
+    evidence: Mapped[str | None] = mapped_column(String(500))
+    notes: Mapped[str | None] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    attrs: Mapped[dict] = mapped_column(JSON, default=dict)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_by: Mapped[str] = mapped_column(String(100))
+
+
+class CaseEvent(Base):
+    """One step of a case: who took which action when, from which state to which."""
+
+    __tablename__ = "case_events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
+    action: Mapped[str] = mapped_column(String(16))
+    from_state: Mapped[str | None] = mapped_column(String(16))
+    to_state: Mapped[str] = mapped_column(String(16))
+    by: Mapped[str] = mapped_column(String(100))
+    at: Mapped[datetime] = mapped_column(DateTime)
+    note: Mapped[str | None] = mapped_column(Text)
+    details: Mapped[dict] = mapped_column(JSON)
