@@ -6,7 +6,7 @@ The tiny city's four grids (200 m × 150 m, EPSG:4545) with one main road (阳�
 import orjson
 import pytest
 import shapely
-from shapely.geometry import LineString, Point, box
+from shapely.geometry import LineString, Point, Polygon, box
 
 from conftest import COMMUNITY, METRIC, SHARED_DATA, X0, Y0, feature, feature_collection, to_lonlat
 from gis_app.cli import cli
@@ -70,6 +70,17 @@ def test_filters_by_grid_district_and_bbox(streets, engine):
         assert list(load_places(s, grid=f"{COMMUNITY}001")["ref"]) == []
     assert places.at[0, "grid"] == f"{COMMUNITY}003" and places.at[0, "kind"] == "public_toilet"
     assert places.at[0, "health_certs"] == 3 and places.at[0, "licence_expires"].isoformat() == "2026-05-01"
+
+
+def test_a_place_in_no_grid_lies_under_no_region(streets, engine, app, tmp_path):
+    # an L-shaped market around the grids' north-east corner, 10 m clear of them: its box meets theirs
+    market = Polygon([(X0 + 300, Y0 + 310), (X0 + 300, Y0 + 400), (X0 + 500, Y0 + 400), (X0 + 500, Y0 + 100),
+                      (X0 + 410, Y0 + 100), (X0 + 410, Y0 + 310)])
+    outside = feature({"ref": "P9", "kind": "农贸市场", "name": "城外市场"}, market)
+    import_file(engine, app.config, "places", write(tmp_path, "outside.geojson", [outside]))
+    with session_scope(engine) as s:
+        assert load_places(s).set_index("ref")["grid"].isna()["P9"]
+        assert list(load_places(s, district="450203")["ref"]) == ["P1"]
 
 
 def test_reimport_is_unchanged_and_a_change_bumps_the_version(streets, engine, tmp_path):

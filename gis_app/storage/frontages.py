@@ -145,11 +145,12 @@ def _frontage_grids(geoms, grids: gpd.GeoDataFrame, metric) -> list[list[str]]:
 
 
 def _keep_under(frame: gpd.GeoDataFrame, column: str, under: str | None) -> gpd.GeoDataFrame:
-    """Only the rows whose grid (or one of whose grids) lies under ``under``."""
+    """Only the rows whose grid (or one of whose grids) lies under ``under``; a place in no grid (NaN) lies under none."""
     if not under:
         return frame
     values = frame[column].tolist()
-    keep = [any(c.startswith(under) for c in (v if isinstance(v, list) else [v] if v else [])) for v in values]
+    keep = [any(isinstance(c, str) and c.startswith(under) for c in (v if isinstance(v, list) else [v]))
+            for v in values]
     return frame[np.asarray(keep, dtype=bool)].reset_index(drop=True)
 
 
