@@ -54,10 +54,11 @@ def test_qgis_adds_the_grids_collection_as_the_readme_says_and_reads_the_registe
     seen = run_qgis(tmp_path, "oapif", served.url)
 
     # Steps 2-3: the connection (Version "OGC API - Features", paging, page size 10000) lists the
-    # three collections under their Chinese titles, as layers of QGIS's OAPIF provider.
+    # six collections under their Chinese titles, as layers of QGIS's OAPIF provider.
     assert seen["root"] == "WFS / OGC API - Features"
-    assert sorted((c["title"], c["provider"]) for c in seen["collections"]) == [
-        ("网格", "OAPIF"), ("行政区划（区县、街道、社区）", "OAPIF"), ("覆盖缺口（空洞、缝隙、重叠、越界、缺员网格）", "OAPIF")]
+    assert sorted((c["title"], c["provider"]) for c in seen["collections"]) == sorted(
+        (title, "OAPIF") for title in ("网格", "行政区划（区县、街道、社区）", "覆盖缺口（空洞、缝隙、重叠、越界、缺员网格）",
+                                       "门前三包责任区", "重点场所", "道路中心线"))
     assert "typename='grids'" in seen["grids_uri"] and f"url='{served.url}/ogc'" in seen["grids_uri"]
     assert "pageSize='10000'" in seen["grids_uri"] and "pagingEnabled='true'" in seen["grids_uri"]
 
