@@ -152,7 +152,26 @@ class AuditEntry(Base):
     after: Mapped[dict | None] = mapped_column(JSON)
 
 
-class Frontage(Base):
+class Located:
+    """A geometry (WKB, EPSG:4326) with its bounding box beside it: the box filters' columns on SQLite."""
+
+    geom: Mapped[bytes] = mapped_column(WKBGeometry)
+    minx: Mapped[float] = mapped_column(Float)
+    miny: Mapped[float] = mapped_column(Float)
+    maxx: Mapped[float] = mapped_column(Float)
+    maxy: Mapped[float] = mapped_column(Float)
+
+
+class Edited:
+    """The edit trail of a register row: its version (ETag and lock), kept attributes, who and when."""
+
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    attrs: Mapped[dict] = mapped_column(JSON, default=dict)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_by: Mapped[str] = mapped_column(String(100))
+
+
+class Frontage(Located, Edited, Base):
     """A 门前三包 unit and the street front (line) or zone (polygon) it signed for; its grids are computed."""
 
     __tablename__ = "frontages"
@@ -171,19 +190,10 @@ class Frontage(Base):
     status: Mapped[str] = mapped_column(String(16), index=True)
     photo: Mapped[str | None] = mapped_column(String(500))
     road: Mapped[str | None] = mapped_column(String(200))
-    geom: Mapped[bytes] = mapped_column(WKBGeometry)
-    minx: Mapped[float] = mapped_column(Float)
-    miny: Mapped[float] = mapped_column(Float)
-    maxx: Mapped[float] = mapped_column(Float)
-    maxy: Mapped[float] = mapped_column(Float)
     length_m: Mapped[float] = mapped_column(Float)
-    version: Mapped[int] = mapped_column(Integer, default=1)
-    attrs: Mapped[dict] = mapped_column(JSON, default=dict)
-    updated_at: Mapped[datetime] = mapped_column(DateTime)
-    updated_by: Mapped[str] = mapped_column(String(100))
 
 
-class Place(Base):
+class Place(Located, Edited, Base):
     """A key place (重点场所): a point or polygon of a configured kind, with its licence fields."""
 
     __tablename__ = "places"
@@ -198,18 +208,9 @@ class Place(Base):
     licence_expires: Mapped[date | None] = mapped_column(Date)
     health_certs: Mapped[int | None] = mapped_column(Integer)
     staff: Mapped[int | None] = mapped_column(Integer)
-    geom: Mapped[bytes] = mapped_column(WKBGeometry)
-    minx: Mapped[float] = mapped_column(Float)
-    miny: Mapped[float] = mapped_column(Float)
-    maxx: Mapped[float] = mapped_column(Float)
-    maxy: Mapped[float] = mapped_column(Float)
-    version: Mapped[int] = mapped_column(Integer, default=1)
-    attrs: Mapped[dict] = mapped_column(JSON, default=dict)
-    updated_at: Mapped[datetime] = mapped_column(DateTime)
-    updated_by: Mapped[str] = mapped_column(String(100))
 
 
-class Road(Base):
+class Road(Located, Base):
     """A road centreline: what a frontage faces and what shop points and zones are measured from."""
 
     __tablename__ = "roads"
@@ -217,25 +218,15 @@ class Road(Base):
     name: Mapped[str | None] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(8))
     width_m: Mapped[float | None] = mapped_column(Float)
-    geom: Mapped[bytes] = mapped_column(WKBGeometry)
-    minx: Mapped[float] = mapped_column(Float)
-    miny: Mapped[float] = mapped_column(Float)
-    maxx: Mapped[float] = mapped_column(Float)
-    maxy: Mapped[float] = mapped_column(Float)
     updated_at: Mapped[datetime] = mapped_column(DateTime)
 
 
-class Building(Base):
+class Building(Located, Base):
     """A building footprint: used to derive street fronts and the front no unit has registered."""
 
     __tablename__ = "buildings"
     ref: Mapped[str] = mapped_column(String(64), primary_key=True)
     households: Mapped[int | None] = mapped_column(Integer)
-    geom: Mapped[bytes] = mapped_column(WKBGeometry)
-    minx: Mapped[float] = mapped_column(Float)
-    miny: Mapped[float] = mapped_column(Float)
-    maxx: Mapped[float] = mapped_column(Float)
-    maxy: Mapped[float] = mapped_column(Float)
     updated_at: Mapped[datetime] = mapped_column(DateTime)
 
 
@@ -270,7 +261,7 @@ class Inspection(Base):
     created_by: Mapped[str] = mapped_column(String(100))
 
 
-class Case(Base):
+class Case(Edited, Base):
     """A rectification case (整改案件): a failed item with its deadline, on its way to 销号.
 
     ``version`` is the optimistic lock: every action bumps it, and an action sent against an
@@ -299,10 +290,6 @@ class Case(Base):
     rectified_by: Mapped[str | None] = mapped_column(String(100))
     evidence: Mapped[str | None] = mapped_column(String(500))
     notes: Mapped[str | None] = mapped_column(Text)
-    version: Mapped[int] = mapped_column(Integer, default=1)
-    attrs: Mapped[dict] = mapped_column(JSON, default=dict)
-    updated_at: Mapped[datetime] = mapped_column(DateTime)
-    updated_by: Mapped[str] = mapped_column(String(100))
 
 
 class CaseEvent(Base):
