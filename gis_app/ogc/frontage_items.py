@@ -18,10 +18,8 @@ from grids.frontages import LIABLE, STATUSES, UNIT_KINDS
 from ..storage.frontages import load_frontages
 from ..storage.schema import Frontage
 from .collections import register
-from .layer_items import LayerSource, layer_collection, layer_extent
+from .layer_items import GRID_CODE, LayerSource, edit_queryables, layer_collection, layer_extent
 from .queryables import queryable
-
-GRID_CODE = r"^\d{15}$"
 
 
 def _served(frame):
@@ -93,10 +91,7 @@ QUERYABLES = (
     queryable("grid", "string", ("所在网格", "Grid"), ("有一段位于该网格（15位编码）的责任区；要素的 grids 列出全部网格",
               "a grid (15-digit code) holding a piece of the frontage; the feature's grids lists them all"),
               pattern=GRID_CODE),
-    queryable("version", "integer", ("版本", "Version"), ("记录的版本号，每次修改加1", "version of the record, one more "
-              "at every change"), column=Frontage.version),
-    queryable("updated_by", "string", ("修改人", "Updated by"), ("最后修改的用户或令牌", "who changed it last"),
-              column=Frontage.updated_by, max_length=100),
+    *edit_queryables(Frontage),
 )
 
 register(layer_collection(

@@ -23,11 +23,22 @@ from ..storage import on_postgis, session_scope
 from ..storage.geometry import SRID
 from .collections import Collection, Extent, Page
 from .params import ItemQuery
-from .queryables import column_condition, frame_mask
+from .queryables import column_condition, frame_mask, queryable
 
-__all__ = ["LayerSource", "layer_collection", "layer_extent", "GRID_FILTER"]
+__all__ = ["LayerSource", "layer_collection", "layer_extent", "edit_queryables", "GRID_FILTER", "GRID_CODE"]
 
 GRID_FILTER = "grid"   # the computed property a loader filters on itself (the grid a row lies in)
+GRID_CODE = r"^\d{15}$"
+
+
+def edit_queryables(model) -> tuple:
+    """The queryables of the edit-trail columns every edited register layer has (storage.schema.Edited)."""
+    return (
+        queryable("version", "integer", ("版本", "Version"), ("记录的版本号，每次修改加1", "version of the record, one more "
+                  "at every change"), column=model.version),
+        queryable("updated_by", "string", ("修改人", "Updated by"), ("最后修改的用户或令牌", "who changed it last"),
+                  column=model.updated_by, max_length=100),
+    )
 
 
 @dataclass(frozen=True)

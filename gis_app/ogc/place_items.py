@@ -6,7 +6,7 @@ from grids.places import PLACE_KINDS
 from ..storage.frontages import load_places
 from ..storage.schema import Place
 from .collections import register
-from .layer_items import LayerSource, layer_collection, layer_extent
+from .layer_items import GRID_CODE, LayerSource, edit_queryables, layer_collection, layer_extent
 from .queryables import queryable
 
 
@@ -40,11 +40,8 @@ QUERYABLES = (
               "staff health certificates held"), column=Place.health_certs),
     queryable("staff", "integer", ("从业人数", "Staff"), ("从业人员人数", "people working there"), column=Place.staff),
     queryable("grid", "string", ("所在网格", "Grid"), ("点所在、或面积最大部分所在的网格（15位编码）",
-              "the grid holding the point, or the largest part of the polygon (15-digit code)"), pattern=r"^\d{15}$"),
-    queryable("version", "integer", ("版本", "Version"), ("记录的版本号，每次修改加1", "version of the record, one more "
-              "at every change"), column=Place.version),
-    queryable("updated_by", "string", ("修改人", "Updated by"), ("最后修改的用户或令牌", "who changed it last"),
-              column=Place.updated_by, max_length=100),
+              "the grid holding the point, or the largest part of the polygon (15-digit code)"), pattern=GRID_CODE),
+    *edit_queryables(Place),
 )
 
 register(layer_collection(
