@@ -47,19 +47,24 @@ class PlaceListQuery(_ListQuery):
     kind = _text(32)
 
 
-class FrontageProperties(Schema):
-    """A frontage's fields; any other property is kept as an attribute."""
+class _ResponsibleProperties(Schema):
+    """What a frontage and a place share: their ref, contact, phone and address; other properties are kept as attributes."""
 
     class Meta:
         unknown = INCLUDE
 
     ref = Text(allow_none=True, validate=[validate.Length(max=64), REF_TEXT])
-    unit_name = _text(200, required=True)
-    unit_kind = _text(16, required=True)
-    credit_code = _optional(40)
     contact = _optional(100)
     phone = _optional(32)
     address = _optional(200)
+
+
+class FrontageProperties(_ResponsibleProperties):
+    """A frontage's fields; any other property is kept as an attribute."""
+
+    unit_name = _text(200, required=True)
+    unit_kind = _text(16, required=True)
+    credit_code = _optional(40)
     liable = _optional(16)
     item_set = _optional(32)
     items = fields.List(_text(40), allow_none=True, validate=validate.Length(max=20))
@@ -73,19 +78,12 @@ class FrontageProperties(Schema):
                                                     "along the nearest road"})
 
 
-class PlaceProperties(Schema):
+class PlaceProperties(_ResponsibleProperties):
     """A key place's fields; any other property is kept as an attribute."""
 
-    class Meta:
-        unknown = INCLUDE
-
-    ref = Text(allow_none=True, validate=[validate.Length(max=64), REF_TEXT])
     kind = _text(32, required=True)
     name = _text(200, required=True)
     operator = _optional(200)
-    contact = _optional(100)
-    phone = _optional(32)
-    address = _optional(200)
     licence_no = _optional(64)
     licence_expires = _optional(32, metadata={"description": "ISO date"})
     health_certs = fields.Integer(allow_none=True, validate=validate.Range(0, 10_000_000))
