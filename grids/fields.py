@@ -82,6 +82,23 @@ def coordinate_field(props, key, limit, errors):
     return number
 
 
+def metres_field(props, key, errors, low: float, high: float, *, what: str, low_included: bool = True):
+    """A length in metres from ``low`` (or above it) to ``high``, None when missing; ``what`` names it in the message."""
+    value = props.get(key)
+    if is_blank(value):
+        return None
+    try:
+        number = float(str(value).strip())
+    except ValueError:
+        number = math.nan
+    above_low = number >= low if low_included else number > low
+    if not math.isfinite(number) or not above_low or number > high:
+        lower = f"from {low:g} to" if low_included else f"above {low:g} and at most"
+        errors.append(f"{key} must be {what} in metres {lower} {high:g}, got {value!r}")
+        return None
+    return number
+
+
 def phone_field(props, key, errors, required=False):
     """A phone number (digits, spaces and hyphens, an optional leading +), None when missing."""
     text = text_field(props, key, errors, required=required, max_len=32)

@@ -9,14 +9,12 @@ front, turned into a segment along the nearest road by the import). ``length_m``
 """
 from __future__ import annotations
 
-import math
 import re
 
 import pandas as pd
 
-from .fields import (attributes, choice_field, date_field, is_blank, phone_field, photo_field, ref_field,
-                     stable_ref, text_field)
-from .fields import count_field
+from .fields import (attributes, choice_field, count_field, date_field, is_blank, metres_field, phone_field,
+                     photo_field, ref_field, stable_ref, text_field)
 from .frontages import ITEM_SETS, LIABLE, ROAD_KINDS, STATUSES, UNIT_KINDS, check_credit_code, road_kind
 
 __all__ = ["FRONTAGE_FIELDS", "FRONTAGE_GEOMETRIES", "MAX_FRONT_M", "frontage_record", "frontage_records",
@@ -68,20 +66,6 @@ def _credit_code(props, errors):
     return text.upper()
 
 
-def _front_m(props, errors):
-    value = props.get("front_m")
-    if is_blank(value):
-        return None
-    try:
-        number = float(str(value).strip())
-    except ValueError:
-        number = math.nan
-    if not math.isfinite(number) or not MIN_FRONT_M <= number <= MAX_FRONT_M:
-        errors.append(f"front_m must be a width in metres from {MIN_FRONT_M:g} to {MAX_FRONT_M:g}, got {value!r}")
-        return None
-    return number
-
-
 def frontage_record(props: dict, item_sets: dict | None = None, geometry=None) -> tuple[dict, list[str]]:
     """Return (record, errors) for one frontage's properties; a missing ref is made from name, address, geometry."""
     item_sets = ITEM_SETS if item_sets is None else item_sets
@@ -103,7 +87,7 @@ def frontage_record(props: dict, item_sets: dict | None = None, geometry=None) -
         "status": choice_field(props, "status", STATUSES, errors, default="not_visited"),
         "photo": photo_field(props, "photo", errors),
         "road": text_field(props, "road", errors, required=False),
-        "front_m": _front_m(props, errors),
+        "front_m": metres_field(props, "front_m", errors, MIN_FRONT_M, MAX_FRONT_M, what="a width"),
         "attrs": attributes(props, set(FRONTAGE_FIELDS) | _DERIVED, errors),
     }
     if record["signed_on"] and record["expires_on"] and record["expires_on"] < record["signed_on"]:
@@ -142,21 +126,6 @@ def _osm_ref(props, prefix_of: dict):
     return None
 
 
-def _width(props, errors):
-    value = props.get("width_m")
-    if is_blank(value):
-        return None
-    try:
-        number = float(str(value).strip())
-    except ValueError:
-        number = math.nan
-    if not math.isfinite(number) or not 0 < number <= MAX_ROAD_WIDTH_M:
-        errors.append(f"width_m must be a road width in metres above 0 and at most {MAX_ROAD_WIDTH_M:g}, "
-                      f"got {value!r}")
-        return None
-    return number
-
-
 def road_record(props: dict, geometry=None) -> tuple[dict | None, list[str]]:
     """Return (record, errors) for one road line; (None, []) for an OSM line that is no road (a river, a path).
 
@@ -172,7 +141,8 @@ def road_record(props: dict, geometry=None) -> tuple[dict | None, list[str]]:
         kind = choice_field(props, "kind", {k: k for k in ROAD_KINDS}, errors)
     record = {"ref": ref_field(props, "ref", errors) or _osm_ref(props, {"osm_id": "W", "osm_way_id": "W"}),
               "name": text_field(props, "name", errors, required=False), "kind": kind,
-              "width_m": _width(props, errors)}
+              "width_m": metres_field(props, "width_m", errors, 0, MAX_ROAD_WIDTH_M, what="a road width",
+                                         low_included=False)}
     if record["ref"] is None and geometry is not None and not errors:
         record["ref"] = stable_ref("R", (record["name"],), geometry)
     return record, errors

@@ -16,6 +16,7 @@ from gis_app.imports import import_file
 from gis_app.storage import session_scope
 from gis_app.storage.frontages import load_buildings, load_frontages, load_places, load_roads
 from grids.crs import to_metric
+from grids.frontage_records import frontage_record, road_record
 
 from frontage_fixtures import ROAD_Y, gate_zone, road_file, shop_front, streets, toilet, write  # noqa: F401
 
@@ -310,3 +311,13 @@ def test_derive_writes_the_zones_and_apply_imports_them_as_not_visited(runner, e
 def test_derive_needs_an_output_or_apply(runner, tmp_path):
     result = runner.invoke(cli, ["frontages", "derive", "--buildings", "b.geojson", "--roads", "r.geojson"])
     assert result.exit_code == 2 and "-o FILE" in result.output
+
+
+@pytest.mark.parametrize("check, props, message", [
+    (frontage_record, {"unit_name": "甲", "unit_kind": "individual", "front_m": "0.5"},
+     "front_m must be a width in metres from 1 to 500, got '0.5'"),
+    (road_record, {"ref": "R1", "kind": "main", "width_m": "0"},
+     "width_m must be a road width in metres above 0 and at most 200, got '0'"),
+])
+def test_widths_out_of_range_are_named_with_their_bounds(check, props, message):
+    assert message in check(props)[1]
