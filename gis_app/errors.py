@@ -18,7 +18,7 @@ from grids.errors import DomainError
 
 __all__ = ["SanigridError", "NotFound", "ValidationFailed", "Conflict", "Unauthorized", "Forbidden",
            "PreconditionFailed", "PreconditionRequired", "PayloadTooLarge", "Unsupported", "register_error_handlers",
-           "REFUSED", "problem_body"]
+           "REFUSED", "problem_body", "flat_messages"]
 
 log = logging.getLogger(__name__)
 
@@ -131,9 +131,8 @@ def _problem(body: dict, headers=None) -> Response:
                     mimetype="application/problem+json", headers=headers)
 
 
-def _request_problems(exc: HTTPException) -> list:
-    """Flatten webargs' {location: {field: [messages]}} into per-field problems."""
-    messages = (getattr(exc, "data", None) or {}).get("messages") or {}
+def flat_messages(messages, prefix: str = "") -> list[tuple[str, str]]:
+    """marshmallow's or webargs' nested {field: [messages]} as (dotted path, message) pairs."""
     out = []
 
     def walk(path, value):
@@ -142,10 +141,16 @@ def _request_problems(exc: HTTPException) -> list:
                 walk(f"{path}.{key}" if path else str(key), inner)
         else:
             for reason in value if isinstance(value, list) else [value]:
-                out.append({"index": None, "code": path, "reason": str(reason)})
+                out.append((path, str(reason)))
 
-    walk("", messages)
+    walk(prefix, messages)
     return out
+
+
+def _request_problems(exc: HTTPException) -> list:
+    """Flatten webargs' {location: {field: [messages]}} into per-field problems."""
+    messages = (getattr(exc, "data", None) or {}).get("messages") or {}
+    return [{"index": None, "code": path, "reason": reason} for path, reason in flat_messages(messages)]
 
 
 def register_error_handlers(app: Flask) -> None:

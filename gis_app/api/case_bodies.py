@@ -12,7 +12,7 @@ from marshmallow import ValidationError
 from grids.limits import JSONInputError, loads_json
 from grids.validation import Problem
 
-from ..errors import SanigridError, ValidationFailed
+from ..errors import SanigridError, ValidationFailed, flat_messages
 from ..storage.photos import MAX_PHOTO_BYTES
 
 __all__ = ["UnsupportedMediaType", "read_body", "problems_of"]
@@ -27,18 +27,7 @@ class UnsupportedMediaType(SanigridError):
 
 def problems_of(error: ValidationError, prefix: str = "") -> list[Problem]:
     """marshmallow's {field: [messages]} as the problems of a 422, one per message."""
-    out = []
-
-    def walk(path, value):
-        if isinstance(value, dict):
-            for key, inner in value.items():
-                walk(f"{path}.{key}" if path else str(key), inner)
-        else:
-            for reason in value if isinstance(value, list) else [value]:
-                out.append(Problem(None, path or None, str(reason)))
-
-    walk(prefix, error.messages)
-    return out
+    return [Problem(None, path or None, reason) for path, reason in flat_messages(error.messages, prefix)]
 
 
 def _parsed(data, what: str):
