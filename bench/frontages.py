@@ -31,7 +31,7 @@ import shapely
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(1, str(Path(__file__).resolve().parents[1]))  # this checkout's grids, not the installed one
-from support.measure import measure  # noqa: E402
+from support.measure import best, measure  # noqa: E402
 from support.street_city import street_city  # noqa: E402
 
 from grids.demo import build_demo_city  # noqa: E402
@@ -127,12 +127,6 @@ def bare(grid_geoms, city, frontages):
 
 
 # ---- the run ---------------------------------------------------------------------------------------
-
-def best(steps, name):
-    runs = [k for k in steps if k.startswith(name + " #")]
-    steps[name] = min((steps.pop(k) for k in runs), key=lambda s: s.seconds)
-    return steps[name]
-
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])

@@ -26,7 +26,7 @@ import pandas as pd
 import shapely
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from support.measure import measure  # noqa: E402
+from support.measure import best, measure  # noqa: E402
 
 from grids.demo import build_demo_city  # noqa: E402
 from grids.gaps import GapSettings, gap_report  # noqa: E402
@@ -73,12 +73,6 @@ def plain(districts, district_of, geoms):
     holes = [shapely.difference(shell, shapely.union_all(geoms[district_of == code])) for code, shell in districts]
     left, right = shapely.STRtree(geoms).query(geoms, predicate="overlaps")
     return holes, (left[left < right], right[left < right])
-
-
-def best(steps, name):
-    runs = [k for k in steps if k.startswith(name + " #")]
-    steps[name] = min((steps.pop(k) for k in runs), key=lambda s: s.seconds)
-    return steps[name]
 
 
 def main():

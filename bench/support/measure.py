@@ -45,3 +45,10 @@ def measure(name: str, results: dict):
         step.peak_rss = max(peak[0], rss_bytes())
         results[name] = step
         print(f"{name:<32} {step.seconds:9.3f} s   peak RSS {step.peak_rss / 2**20:8.1f} MiB", flush=True)
+
+
+def best(steps: dict, name: str) -> Step:
+    """Keep the fastest of the steps ``name #1``, ``name #2`` … under ``name`` (the others are dropped)."""
+    runs = [k for k in steps if k.startswith(name + " #")]
+    steps[name] = min((steps.pop(k) for k in runs), key=lambda s: s.seconds)
+    return steps[name]
