@@ -103,14 +103,20 @@ def _compounds(street: pd.DataFrame, kind: str, share: float, size: tuple, rng) 
     return pd.DataFrame([_row(kind, c, g) for c, g in zip(part["code"], boxes)])
 
 
+def _some_grids(street: pd.DataFrame, grid_type: str, share: float, rng) -> tuple[pd.DataFrame, np.ndarray]:
+    """About ``share`` of the street grids of ``grid_type`` (any street grid when there is none), at least one,
+    with a point inside each."""
+    typed = street[street["type"] == grid_type]
+    typed = typed if len(typed) else street
+    pick = rng.random(len(typed)) < share
+    pick[rng.integers(len(typed))] = True
+    part = typed[pick]
+    return part, shapely.point_on_surface(part["geometry"].to_numpy())
+
+
 def _schools(street: pd.DataFrame, rng) -> pd.DataFrame:
     """A school in about one residential street grid in five (at least one)."""
-    homes = street[street["type"] == "residential"]
-    homes = homes if len(homes) else street
-    pick = rng.random(len(homes)) < 0.2
-    pick[rng.integers(len(homes))] = True
-    part = homes[pick]
-    points = shapely.point_on_surface(part["geometry"].to_numpy())
+    part, points = _some_grids(street, "residential", 0.2, rng)
     return pd.DataFrame([_row("school", c, shapely.Point(p.x + 30, p.y - 30)) for c, p in zip(part["code"], points)])
 
 
@@ -138,12 +144,7 @@ def _shops(frontages: pd.DataFrame, rng) -> pd.DataFrame:
 
 def _public_places(street: pd.DataFrame, rng) -> pd.DataFrame:
     """Hotels, bathhouses and the like in about a third of the commercial street grids (at least one)."""
-    shops = street[street["type"] == "commercial"]
-    shops = shops if len(shops) else street
-    pick = rng.random(len(shops)) < 0.35
-    pick[rng.integers(len(shops))] = True
-    part = shops[pick]
-    points = shapely.point_on_surface(part["geometry"].to_numpy())
+    part, points = _some_grids(street, "commercial", 0.35, rng)
     return pd.DataFrame([_row("public_place", c, shapely.Point(p.x - 25, p.y + 35)) for c, p in zip(part["code"], points)])
 
 
