@@ -33,6 +33,9 @@ def _xy(page, x_metric, y_metric):
 
 def _draw_rectangle(page, corner_a, corner_b):
     page.click(".leaflet-draw-draw-rectangle")
+    # On a loaded machine the map may still be settling after sign-in; corners read from a moving map
+    # drew a smaller rectangle overlapping the grids (a 422 instead of the save).
+    page.wait_for_function(IDLE)
     page.mouse.move(*_xy(page, *corner_a))
     page.mouse.down()
     end = _xy(page, *corner_b)
