@@ -72,6 +72,8 @@ def create_app(config: dict | None = None) -> Flask:
     from .views import grid_page, viewer
     app.register_blueprint(viewer.bp)
     app.register_blueprint(grid_page.bp)
+    from .views import inspect
+    app.register_blueprint(inspect.bp)
     from .views import photos
     app.register_blueprint(photos.bp)
     from .ogc import init_ogc
