@@ -12,12 +12,14 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
+import re
 
 import geopandas as gpd
 import openpyxl
 import pytest
 from shapely.geometry import Point, box
 
+from browser_fixtures import ARTIFACTS, browse, chromium, live  # noqa: F401  (fixtures)
 from conftest import COMMUNITY, DISTRICT, STREET, X0, Y0, feature, feature_collection, to_lonlat
 from gis_app import case_rules as rules
 from gis_app.auth import Principal
@@ -244,3 +246,18 @@ def test_the_page_in_chinese_and_english(city, client):
     for url in ("/evaluation?month=2026-13", "/evaluation?month=x", f"/evaluation?month=2026-10&district={DISTRICT}&street={STREET}"):
         bad = client.get(url, headers={"Accept": "text/html"})          # as a browser asks
         assert bad.status_code == 422 and bad.mimetype == "text/html" and "Traceback" not in bad.text, url
+
+
+def test_the_page_prints_one_a4_page_per_level_without_its_controls(browse, city):
+    recorded = browse("/evaluation?month=2026-10")
+    page = recorded.page
+    page.wait_for_selector(".sg-eval-table")
+    recorded.screenshot("evaluation-page")
+    pdf = page.pdf(prefer_css_page_size=True, print_background=True)
+    (ARTIFACTS / "evaluation.pdf").write_bytes(pdf)
+    box = re.search(rb"/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\s*\]", pdf)
+    assert abs(float(box.group(1)) - 595.3) < 2 and abs(float(box.group(2)) - 841.9) < 2   # A4 portrait
+    assert len(re.findall(rb"/Type\s*/Page[^s]", pdf)) == 3                             # 社区, 街道, 责任单位
+    page.emulate_media(media="print")
+    assert page.locator(".sg-header").is_hidden() and page.locator(".sg-eval-form").is_hidden()
+    assert page.locator(".sg-eval-table").count() == 3 and page.locator(".sg-up").first.is_visible()
