@@ -4,11 +4,10 @@ from __future__ import annotations
 import pandas as pd
 from flask import Blueprint, current_app, render_template, request
 
-from grids.codes import RegionChoiceError, one_region
+from grids.codes import one_region
 
 from ..casework import clock
 from ..casework.evaluation import EVALUATION_SHEETS, evaluation, evaluation_records
-from ..errors import ValidationFailed
 from ..storage.routing import read_engine
 from .i18n import language, texts
 
@@ -26,10 +25,7 @@ def evaluation_page():
     """The month's ranking of communities, streets and units inside the region, city-wide ranks."""
     lang = language()
     month = request.args.get("month") or last_month()
-    try:
-        region = one_region(*(request.args.get(k) for k in ("district", "street", "community")), spelling="{}=")
-    except RegionChoiceError as exc:
-        raise ValidationFailed(str(exc)) from None
+    region = one_region(*(request.args.get(k) for k in ("district", "street", "community")), spelling="{}=")
     table, status = evaluation(read_engine(), current_app.config, month, region)
     rows = evaluation_records(table)
     names = EVALUATION_SHEETS if lang != "en" else LEVELS_EN
