@@ -13,6 +13,7 @@ import csv
 import datetime as dt
 import json
 import re
+import threading
 
 import geopandas as gpd
 import openpyxl
@@ -184,6 +185,22 @@ def test_the_api_reads_publishes_and_refuses(city, client, token):
     assert bad.status_code == 422 and "YYYY-MM" in bad.json["detail"]
     both = client.get(f"/api/v1/evaluations?month=2026-10&district={DISTRICT}&street={STREET}")
     assert both.status_code == 422
+
+
+def test_admins_publishing_at_once_publish_the_month_once(city, token):
+    admin, start, statuses = token("admin"), threading.Barrier(4), []
+
+    def publish():
+        client = city.test_client()
+        start.wait()
+        statuses.append(client.post("/api/v1/evaluations/2026-10/publish", headers=admin).status_code)
+
+    threads = [threading.Thread(target=publish) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(statuses) == [201, 409, 409, 409]
 
 
 def test_a_district_scoped_reader_sees_only_its_district(city, client, token):
