@@ -103,7 +103,8 @@ def test_a_published_month_stays_as_published(city, engine, tmp_path):
     before = monthly.evaluation_records(monthly.evaluation(engine, city.config, "2026-10")[0])
     inspect(city, engine, 500, 200, "2026-10-20T10:00:00+08:00")      # not yet published: counted at once
     recomputed = rows_by(monthly.evaluation_records(monthly.evaluation(engine, city.config, "2026-10")[0]))
-    assert recomputed[("community", XINXU)]["score"] == expected_score([("daily", 80), ("weekly", 100), ("daily", 100)], 0)
+    xinxu = expected_score([("daily", 80), ("weekly", 100), ("daily", 100)], 0)
+    assert recomputed[("community", XINXU)]["score"] == xinxu
     assert recomputed != rows_by(before)
     done = monthly.publish(engine, city.config, "2026-10", "admin:1:城管办")
     assert done["published"] and done["published_at"] == "2026-11-02T10:00:00+08:00"
@@ -149,8 +150,9 @@ def test_a_month_is_published_only_once_it_has_ended_and_has_inspections(city, e
 
 def test_november_ranks_change_against_october_as_published(city, engine):
     monthly.publish(engine, city.config, "2026-10", "admin:1:x")
-    inspect(city, engine, 30, 180, "2026-11-02T09:00:00+08:00", failed=("road_clean",))   # 阳和 80, its case due in November
-    inspect(city, engine, 500, 100, "2026-11-02T09:30:00+08:00")                          # 新圩 100
+    # 阳和 80, its case due in November; 新圩 100
+    inspect(city, engine, 30, 180, "2026-11-02T09:00:00+08:00", failed=("road_clean",))
+    inspect(city, engine, 500, 100, "2026-11-02T09:30:00+08:00")
     november = rows_by(monthly.evaluation_records(monthly.evaluation(engine, city.config, "2026-11")[0]))
     assert (november[("community", XINXU)]["rank"], november[("community", XINXU)]["rank_change"]) == (1, 1)
     assert (november[("community", COMMUNITY)]["rank"], november[("community", COMMUNITY)]["rank_change"]) == (2, -1)
@@ -210,7 +212,8 @@ def test_a_district_scoped_reader_sees_only_its_district(city, client, token):
         COMMUNITY, XINXU}
     other = client.get("/api/v1/evaluations?month=2026-10", headers=token("viewer", district="450204"))
     assert other.status_code == 200 and other.json["region"] == "450204" and other.json["rows"] == []
-    outside = client.get(f"/api/v1/evaluations?month=2026-10&community={XINXU}", headers=token("viewer", district="450204"))
+    outside = client.get(f"/api/v1/evaluations?month=2026-10&community={XINXU}",
+                         headers=token("viewer", district="450204"))
     assert outside.status_code == 403
 
 
@@ -241,8 +244,10 @@ def test_the_cli_prints_writes_and_publishes(city, runner, tmp_path):
     assert twice.exit_code == 1 and "was published at" in twice.output
     early = runner.invoke(cli, ["evaluation", "--month", "2026-11", "--publish"])
     assert early.exit_code == 1 and "has not ended" in early.output
-    for args, code in ((["--month", "2026-13"], 1), (["--month", "2026-10", "--district", DISTRICT, "--street", STREET], 2),
-                       (["--month", "2026-10", "--format", "xlsx"], 2), (["--month", "2026-10", "--publish", "--community", XINXU], 2),
+    for args, code in ((["--month", "2026-13"], 1),
+                       (["--month", "2026-10", "--district", DISTRICT, "--street", STREET], 2),
+                       (["--month", "2026-10", "--format", "xlsx"], 2),
+                       (["--month", "2026-10", "--publish", "--community", XINXU], 2),
                        (["--month", "2026-10", "--community", "12345"], 1)):
         refused = runner.invoke(cli, ["evaluation", *args])
         assert refused.exit_code == code and "Traceback" not in refused.output, (args, refused.output)
@@ -260,7 +265,8 @@ def test_the_page_in_chinese_and_english(city, client):
     assert "Monthly evaluation" in english and "Communities" in english and "Rank" in english and "月评排名" not in english
     default = client.get("/evaluation").text                           # the month before the frozen today
     assert "2026-10" in default
-    for url in ("/evaluation?month=2026-13", "/evaluation?month=x", f"/evaluation?month=2026-10&district={DISTRICT}&street={STREET}"):
+    for url in ("/evaluation?month=2026-13", "/evaluation?month=x",
+                f"/evaluation?month=2026-10&district={DISTRICT}&street={STREET}"):
         bad = client.get(url, headers={"Accept": "text/html"})          # as a browser asks
         assert bad.status_code == 422 and bad.mimetype == "text/html" and "Traceback" not in bad.text, url
 

@@ -1,4 +1,4 @@
-"""Reads and writes of published monthly evaluations and the names and places their rows show, in the caller's session."""
+"""Published monthly evaluations, and the names their rows show: reads and writes in the caller's session."""
 from __future__ import annotations
 
 from sqlalchemy import insert, select

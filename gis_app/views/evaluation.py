@@ -31,5 +31,5 @@ def evaluation_page():
     names = EVALUATION_SHEETS if lang != "en" else LEVELS_EN
     levels = [(level, names[level], [r for r in rows if r["level"] == level]) for level in EVALUATION_SHEETS]
     param = {9: "street", 12: "community"}.get(len(region or ""), "district")
-    return render_template("evaluation.html", month=month, region=region, region_param=param, status=status, levels=levels,
-                           text=texts(lang), lang=lang)
+    return render_template("evaluation.html", month=month, region=region, region_param=param, status=status,
+                           levels=levels, text=texts(lang), lang=lang)
