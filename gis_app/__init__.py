@@ -76,6 +76,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(inspect.bp)
     from .views import photos
     app.register_blueprint(photos.bp)
+    from .views import evaluation
+    app.register_blueprint(evaluation.bp)
     from .ogc import init_ogc
     init_ogc(app)
     return app

@@ -38,7 +38,8 @@ SCOPED_FILTERS = {"grids.list_grids": "district", "gaps_api.gaps_summary": "dist
                   "transfer.export_layer": "district", "regions.list_regions": "parent",
                   "frontages.list_frontages": "district", "places.list_places": "district",
                   "inspections.list_inspections": "district", "cases.list_cases": "district",
-                  "kpis.kpi_report": "district"}
+                  "kpis.kpi_report": "district", "evaluations.list_evaluations": "district",
+                  "evaluation.evaluation_page": "district"}
 REGION_ARGS = ("district", "street", "community", "parent")
 # Reads that cannot yet be limited to one district: a district-scoped caller is refused them.
 UNSCOPED_READS = ("people.list_people", "people.get_person", "audit.", "ogc.")

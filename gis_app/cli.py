@@ -231,6 +231,67 @@ def _render_kpis(table) -> str:
 
 
 @cli.command()
+@click.option("--month", required=True, help="the month, YYYY-MM")
+@click.option("--district")
+@click.option("--street")
+@click.option("--community")
+@click.option("--format", "fmt", default="table", show_default=True, type=click.Choice(["table", "json", "xlsx"]))
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="write to FILE (needed for xlsx)")
+@click.option("--publish", is_flag=True, help="freeze the ended month: later reads return these rows")
+@pass_app
+def evaluation(ctx: _App, month, district, street, community, fmt, output, publish):
+    """The monthly evaluation (月评): score and city-wide rank of every community, street and unit."""
+    from .casework import evaluation as monthly
+    region = _one_region(district, street, community)
+    if publish:
+        if region or output or fmt != "table":
+            raise click.UsageError("--publish freezes the whole city's month: give only --month")
+        import getpass
+        try:
+            done = monthly.publish(ctx.engine, ctx.settings, month, f"cli:{getpass.getuser()}")
+        except REFUSED as exc:
+            _fail(exc)
+        click.echo(f"evaluation {month}: {done['rows']} rows published at {done['published_at']}")
+        return
+    if fmt == "xlsx" and not output:
+        raise click.UsageError("--format xlsx writes a file: give -o FILE")
+    try:
+        table, status = monthly.evaluation(ctx.engine, ctx.settings, month, region)
+        if fmt == "xlsx":
+            monthly.write_xlsx(table, output)
+    except REFUSED as exc:
+        _fail(exc)
+    if fmt == "xlsx":
+        click.echo(f"evaluation {month}: {len(table)} rows written to {output}")
+    elif fmt == "json":
+        _emit(json.dumps({**status, "region": region, "rows": monthly.evaluation_records(table)},
+                         ensure_ascii=False, indent=1), output)
+    else:
+        _emit(_render_evaluation(table, status), output)
+
+
+def _render_evaluation(table, status) -> str:
+    from .casework.evaluation import EVALUATION_SHEETS, evaluation_records
+    from .textable import render_table
+
+    def number(value):
+        return "" if value is None else f"{float(value):.2f}"
+
+    def change(value):
+        return "" if value is None else f"{int(value):+d}"
+    head = (f"{status['month']} 已发布 published {status['published_at']} ({status['published_by']})"
+            if status["published"] else f"{status['month']} 未发布 not published: computed now")
+    rows = evaluation_records(table)
+    if not rows:
+        return f"{head}\nno inspection in this month"
+    return head + "\n" + render_table(
+        ["级别", "编码", "名称", "检查次数", "检查得分", "应办结", "案件得分", "综合得分", "排名", "名次变化"],
+        [[EVALUATION_SHEETS[r["level"]], r["code"], r["name"], r["inspections"], number(r["inspection_score"]),
+          r["cases_due"], number(r["case_score"]), number(r["score"]), r["rank"], change(r["rank_change"])]
+         for r in rows])
+
+
+@cli.command()
 @click.option("--district")
 @click.option("--street")
 @click.option("--community")

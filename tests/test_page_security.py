@@ -11,7 +11,8 @@ from gis_app.security import content_security_policy, tile_sources
 
 G1 = f"{COMMUNITY}001"
 PAGES = ["/", f"/grids/{G1}", f"/gaps/{DISTRICT}", "/register", "/api/v1/docs", "/ogc?f=html",
-         f"/ogc/collections/grids/items/{G1}?f=html", "/ogc/api?f=html", "/inspect", "/no/such/page"]
+         f"/ogc/collections/grids/items/{G1}?f=html", "/ogc/api?f=html", "/inspect", "/no/such/page",
+         "/evaluation"]
 OTHERS = ["/api/v1/grids", "/api/v1/openapi.json", "/static/viewer/viewer.js", "/tiles/grids/14/13341/7102.geojson",
           "/api/v1/grids/999999999999999", "/ogc/collections?f=json"]
 

@@ -17,12 +17,12 @@ PASSWORD = "correct horse 电池"
 ARGS = {"code": G1, "layer": "grids", "z": 13, "x": 6585, "y": 3525, "fmt": "geojson", "collection_id": "grids",
         "feature_id": G1, "role": "leader", "phone": "13800000001", "filename": "viewer/viewer.js",
         "name": "0123456789abcdef0123456789abcdef.jpg", "ref": "F-1", "inspection_id": "XC00000001",
-        "case_id": "AJ00000001"}
+        "case_id": "AJ00000001", "month": "2026-10"}
 REGION_RULES = ("/gaps/<code>", "/api/v1/regions/<string(minlength=6, maxlength=12):code>")
 OPEN = {"static", "signin.login_form", "signin.login", "signin.logout", "api-docs.openapi_json"}
 MACHINE = ("/api/", "/ogc", "/tiles/")
 QUERIES = {"where.locate_point": "?lon=109.3998&lat=24.30897", "search.search": "?q=阳和",
-           "kpis.kpi_report": "?month=2026-10"}
+           "kpis.kpi_report": "?month=2026-10", "evaluations.list_evaluations": "?month=2026-10"}
 
 
 @pytest.fixture

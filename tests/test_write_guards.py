@@ -77,7 +77,7 @@ def test_parallel_role_writes_from_one_read_let_exactly_one_through(loaded, toke
 # Item 4: authentication before the body.
 def _write_rules(app):
     values = {"code": G1, "layer": "grids", "role": "leader", "phone": "13800000001", "ref": "F1",
-              "case_id": "AJ00000001"}
+              "case_id": "AJ00000001", "month": "2026-10"}
     for rule in app.url_map.iter_rules():
         if rule.endpoint.startswith("signin."):
             continue

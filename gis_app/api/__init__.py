@@ -83,13 +83,13 @@ def _config(app: Flask) -> None:
 
 def init_api(app: Flask) -> Api:
     """Register the API blueprints and the OpenAPI document on ``app``."""
-    from . import (admin, cases, frontages, gaps, grids, inspections, kpis, people, places, regions, search,
-                   transfer, where)
+    from . import (admin, cases, evaluations, frontages, gaps, grids, inspections, kpis, people, places, regions,
+                   search, transfer, where)
     _config(app)
     from .links import LinksPlugin
     api = SanigridApi(app, spec_kwargs={"extra_plugins": [LinksPlugin()]})
     app.before_request(_before_request)
     for module in (regions, grids, people, where, gaps, transfer, admin, search, frontages, places, inspections,
-                   cases, kpis):
+                   cases, kpis, evaluations):
         api.register_blueprint(module.blp, url_prefix=f"{PREFIX}{module.PREFIX}")
     return api

@@ -15,7 +15,8 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from .geometry import WKBGeometry
 
 __all__ = ["Base", "Region", "Grid", "GridHistory", "Person", "Role", "ImportLog", "Meta", "ApiToken", "User", "AuditEntry",
-           "Frontage", "Place", "Road", "Building", "Inspection", "Case", "CaseEvent"]
+           "Frontage", "Place", "Road", "Building", "Inspection", "Case", "CaseEvent",
+           "Evaluation"]
 
 
 class Base(DeclarativeBase):
@@ -305,3 +306,20 @@ class CaseEvent(Base):
     at: Mapped[datetime] = mapped_column(DateTime)
     note: Mapped[str | None] = mapped_column(Text)
     details: Mapped[dict] = mapped_column(JSON)
+
+
+class Evaluation(Base):
+    """A published monthly evaluation (月评): the city-wide rows as they stood, never recomputed.
+
+    ``checklist_versions`` (kind → versions the month's inspections were scored with) and
+    ``rules_digest`` (SHA-256 of the case categories and the evaluation weights) say what the
+    frozen numbers were computed under.
+    """
+
+    __tablename__ = "evaluations"
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    published_at: Mapped[datetime] = mapped_column(DateTime)
+    published_by: Mapped[str] = mapped_column(String(100))
+    checklist_versions: Mapped[dict] = mapped_column(JSON)
+    rules_digest: Mapped[str] = mapped_column(String(64))
+    rows: Mapped[list] = mapped_column(JSON)

@@ -78,6 +78,28 @@ TEXT["en"].update({
     "score_rule": "Coverage score = 100 × (0.4×covered share + 0.2×(1 − overlapping and outside area/region area)"
                   " + 0.2×(1 − households without a cleaner/households) + 0.2×share of fully staffed grids)",
 })
+# The monthly evaluation page (evaluation.html).
+TEXT["zh"].update({
+    "eval_title": "月评排名", "eval_heading": "月评 · 综合得分排名", "eval_month": "月份", "eval_region": "区域编码",
+    "eval_show": "查看", "eval_published": "已发布（数据已冻结）", "eval_unpublished": "未发布：按当前数据计算，发布前可能变化",
+    "eval_rule": "综合得分 = 0.6×检查得分 + 0.4×案件得分；检查得分按日查1、周督2、月评3、季暗访3加权；"
+                 "案件得分 = 0.5×办结率 + 0.3×按时办结率 + 0.2×(100 − 返工率)。排名为全市排名，当月未检查的不参评。",
+    "eval_rank": "排名", "eval_change": "名次变化", "eval_score": "综合得分", "eval_inspection_score": "检查得分",
+    "eval_case_score": "案件得分", "eval_inspections": "检查次数", "eval_cases_due": "应办结案件",
+    "eval_up": "上升", "eval_down": "下降", "eval_new": "新", "eval_not_evaluated": "未参评", "eval_empty": "本月无数据",
+})
+TEXT["en"].update({
+    "eval_title": "Monthly evaluation", "eval_heading": "Monthly evaluation · ranking", "eval_month": "Month",
+    "eval_region": "Region code", "eval_show": "Show", "eval_published": "Published (frozen)",
+    "eval_unpublished": "Not published: computed from today's data, may change until published",
+    "eval_rule": "Score = 0.6 × inspection score + 0.4 × case score; inspections weighted daily 1, weekly 2, "
+                 "monthly 3, unannounced 3; case score = 0.5 × closure rate + 0.3 × on-time rate + "
+                 "0.2 × (100 − rework rate). Ranks are city-wide; a region not inspected in the month is not ranked.",
+    "eval_rank": "Rank", "eval_change": "Change", "eval_score": "Score", "eval_inspection_score": "Inspections",
+    "eval_case_score": "Cases", "eval_inspections": "Inspections made", "eval_cases_due": "Cases due",
+    "eval_up": "up", "eval_down": "down", "eval_new": "new", "eval_not_evaluated": "not ranked",
+    "eval_empty": "no data this month",
+})
 # The grid page's and signboard's 门前三包 units (gis_app/views/signboard.py adds their labels).
 TEXT["zh"].update({
     "frontages": "门前三包责任单位", "unit": "责任单位", "unit_kind": "类别", "items": "责任事项",
