@@ -34,10 +34,13 @@ system-deps:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-15-postgis-3 >/dev/null; }
 	@pg_isready -q -h 127.0.0.1 -p 5432 || pg_ctlcluster --skip-systemctl-redirect 15 main start
 	@# The browser tests drive Debian's chromium through Playwright (never a downloaded browser);
-	@# fonts-noto-cjk so that Chinese renders in screenshots and the signboard PDF.
-	@{ command -v chromium >/dev/null 2>&1 && fc-list 2>/dev/null | grep -q "Noto Sans CJK"; } || { \
-	  echo "installing Debian chromium and fonts-noto-cjk for the browser tests"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; }
+	@# fonts-noto-cjk so that Chinese renders in screenshots, the signboard PDF and the notice PDF (WeasyPrint,
+	@# which lays text out with Pango: libpango-1.0-0 and libpangoft2-1.0-0).
+	@{ command -v chromium >/dev/null 2>&1 && fc-list 2>/dev/null | grep -q "Noto Sans CJK" && \
+	   ldconfig -p | grep -q libpangoft2-1.0.so.0; } || { \
+	  echo "installing Debian chromium, fonts-noto-cjk and Pango for the browser tests and the notice PDF"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk \
+	    libpango-1.0-0 libpangoft2-1.0-0 >/dev/null; }
 	@# tests/test_qgis_client.py drives Debian's QGIS 3.22 (system python, not the venv) as a client.
 	@{ /usr/bin/python3 -c 'import qgis.core' >/dev/null 2>&1 && test -f /usr/lib/qgis/plugins/libprovider_wfs.so; } || { \
 	  echo "installing Debian python3-qgis and qgis-providers for the QGIS client test"; \

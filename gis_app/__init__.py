@@ -78,6 +78,9 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(photos.bp)
     from .views import evaluation
     app.register_blueprint(evaluation.bp)
+    from .views import case_notice, case_pages
+    app.register_blueprint(case_pages.bp)
+    app.register_blueprint(case_notice.bp)
     from .ogc import init_ogc
     init_ogc(app)
     return app

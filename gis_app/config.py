@@ -61,6 +61,7 @@ DEFAULTS = {
     "SANIGRID_API_MAX_BODY_BYTES": 1024 * 1024,  # JSON bodies of API writes (imports use the limit above)
     "SANIGRID_HOTLINE": "12345",             # the report hotline printed on every grid signboard
     "SANIGRID_PUBLIC_URL": None,             # address citizens reach the app at (signboard QR codes); default: the request's
+    "SANIGRID_NOTICE_OFFICE": None,          # the office signing rectification notices; default: <district>爱国卫生运动委员会办公室
     "SANIGRID_DATABASE_REPLICA_URL": None,   # a PostgreSQL streaming replica for GET requests; none: primary
     "SANIGRID_SECRET_KEY": None,             # signs the session cookie; default: kept in <instance>/secret_key
     "SANIGRID_SESSION_HOURS": 12.0,          # a sign-in lasts this long after the last request
@@ -94,6 +95,7 @@ ENV_SETTINGS = {
     "SANIGRID_API_MAX_BODY_BYTES": int,
     "SANIGRID_HOTLINE": str,
     "SANIGRID_PUBLIC_URL": str,
+    "SANIGRID_NOTICE_OFFICE": str,
     "SANIGRID_DATABASE_REPLICA_URL": str,
     "SANIGRID_SECRET_KEY": str,
     "SANIGRID_SESSION_HOURS": float,

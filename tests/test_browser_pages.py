@@ -12,7 +12,7 @@ PHONE, DESKTOP = (390, 844), (1280, 800)
 SIZES = pytest.mark.parametrize("size", [PHONE, DESKTOP], ids=["phone", "desktop"])
 IDLE = "() => window.sanigrid && sanigrid.stats.idle && sanigrid.stats.tiles > 0"
 G1 = f"{COMMUNITY}001"
-NAV = ["/", "/register", "/gaps", "/inspect", "/api/v1/docs"]
+NAV = ["/", "/register", "/gaps", "/inspect", "/cases", "/api/v1/docs"]
 PAGES = ["/", "/register", "/gaps", f"/gaps/{DISTRICT}", f"/grids/{G1}", "/ogc?f=html", "/ogc/collections?f=html",
          f"/ogc/collections/regions/items/{DISTRICT}?f=html", "/gaps/450299", "/inspect", "/api/v1/docs"]
 

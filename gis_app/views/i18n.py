@@ -7,7 +7,7 @@ from flask import request
 
 __all__ = ["language", "texts", "labels", "remember_language", "init_app", "LAYER_LABELS_EN", "NAV",
            "KIND_LABELS_EN", "LEVEL_LABELS_EN", "ROLLUP_LABELS_EN", "FINDING_LABELS_EN", "FRONTAGE_LABELS",
-           "MAP_LABELS_EN"]
+           "MAP_LABELS_EN", "CASE_LABELS_EN"]
 
 TEXT = {
     "zh": {
@@ -195,12 +195,80 @@ TEXT["en"].update({
     "inspect_remove": "remove", "inspect_bad_number": "Longitude and latitude must be numbers",
     "inspect_check_sent": "Checking whether the last send arrived…", "inspect_already_sent": "The last send had arrived",
 })
+# The case pages (cases.html, case.html) and the rectification notice (notice.html).
+TEXT["zh"].update({
+    "cases_title": "整改案件", "cases_heading": "问题整改 · 案件列表", "region": "区域编码",
+    "region_hint": "区6位、街道9位、社区12位或网格15位", "category": "问题类别", "state": "状态",
+    "overdue": "逾期", "any": "全部", "yes": "是", "no": "否", "filter": "筛选", "case_id": "案件编号",
+    "severity": "紧急程度", "party": "责任主体", "deadline": "整改期限", "registered": "立案时间",
+    "no_cases": "没有符合条件的案件", "next_page": "下一页", "first_page": "第一页",
+    "dispatch_selected": "派遣", "assignee": "处置人（默认为责任主体）", "select_all": "全选",
+    "result": "结果", "done": "成功", "failed": "未成功", "none_selected": "请先勾选案件",
+    "case_heading": "整改案件", "facts": "案件信息", "item": "检查项目", "inspection": "检查记录",
+    "closed_at": "结案时间", "deferrals": "缓办次数", "reworks": "返工次数", "rectified_by": "处置人",
+    "evidence": "整改照片", "answering_level": "督办层级", "actions": "可办理操作", "note": "说明",
+    "photo_file": "整改后照片", "working_days": "延长工作日数", "submit": "提交", "no_actions": "当前无可办理的操作",
+    "sign_in_to_act": "登录后可办理", "notice": "整改通知书", "notice_pdf": "整改通知书（PDF）", "from": "原状态",
+    "to": "新状态", "by_rectifier_hidden": "您是处置人，核查须由他人进行", "location": "位置",
+    "notice_title": "问题整改通知书", "notice_no": "编号", "notice_to": "致", "notice_problem": "存在问题",
+    "notice_body": "经{kind}发现，你单位（责任区）存在以下问题，请按期整改：",
+    "notice_demand": "请于整改期限前整改完毕，并将整改后照片报送所在网格（可扫描右侧二维码在线办理）。"
+                     "逾期未整改的，提级督办，并计入月度考评。",
+    "notice_deadline_rule": "{rule}，自立案时起按工作日计算：法定节假日顺延，调休上班日计入，"
+                            "工作时间为8:30–12:00、14:30–18:00",
+    "notice_deferred": "已缓办{n}次，期限已相应延长", "issuer": "签发单位", "issued": "签发日期",
+    "office_default": "{district}爱国卫生运动委员会办公室", "scan_case": "扫码查看案件并办理",
+    "print_notice": "打印", "back_to_case": "返回案件", "contact": "联系人", "address": "地址",
+    "working_days_rule": "{n}个工作日", "working_hours_rule": "{n}个工作小时", "inspector": "检查人",
+    "map_legend": "网格范围及问题位置（红点）",
+})
+TEXT["en"].update({
+    "cases_title": "Cases", "cases_heading": "Rectification · cases", "region": "Region code",
+    "region_hint": "district 6, street 9, community 12 or grid 15 digits", "category": "Category", "state": "State",
+    "overdue": "Overdue", "any": "any", "yes": "yes", "no": "no", "filter": "Filter", "case_id": "Case",
+    "severity": "Severity", "party": "Addressed to", "deadline": "Deadline", "registered": "Registered",
+    "no_cases": "no case matches", "next_page": "Next page", "first_page": "First page",
+    "dispatch_selected": "Dispatch", "assignee": "Assignee (default: the party addressed)", "select_all": "all",
+    "result": "Result", "done": "done", "failed": "not done", "none_selected": "tick the cases first",
+    "case_heading": "Case", "facts": "Facts", "item": "Checklist item", "inspection": "Inspection",
+    "closed_at": "Closed", "deferrals": "Deferrals", "reworks": "Reworks", "rectified_by": "Rectified by",
+    "evidence": "Evidence photo", "answering_level": "Answering level", "actions": "Actions", "note": "Note",
+    "photo_file": "Photo after rectification", "working_days": "Working days added", "submit": "Submit",
+    "no_actions": "no action you can take now", "sign_in_to_act": "sign in to act on the case",
+    "notice": "Rectification notice", "notice_pdf": "Rectification notice (PDF)", "from": "From", "to": "To",
+    "by_rectifier_hidden": "you rectified this case: someone else verifies it", "location": "Location",
+    "notice_title": "Rectification notice", "notice_no": "No.", "notice_to": "To", "notice_problem": "Problem found",
+    "notice_body": "The {kind} found the following problem in your area of responsibility; rectify it by the deadline:",
+    "notice_demand": "Rectify the problem before the deadline and send a photo of the result to the grid (or act "
+                     "online through the QR code). An overdue case is escalated one level and counts in the "
+                     "monthly evaluation.",
+    "notice_deadline_rule": "{rule} from registration on the official calendar: public holidays do not count, "
+                            "adjusted working days (调休) do; working time 8:30–12:00 and 14:30–18:00",
+    "notice_deferred": "deferred {n} time(s); the deadline was extended", "issuer": "Issued by", "issued": "Date",
+    "office_default": "Patriotic Health Campaign Office, {district}", "scan_case": "Scan to see and act on the case",
+    "print_notice": "Print", "back_to_case": "Back to the case", "contact": "Contact", "address": "Address",
+    "working_days_rule": "{n} working day(s)", "working_hours_rule": "{n} working hour(s)", "inspector": "Inspector",
+    "map_legend": "The grid and where the problem is (red dot)",
+})
+# English of the case words (the Chinese are grids.cases' and grids.case_records').
+CASE_LABELS_EN = {
+    "state": {"registered": "registered", "dispatched": "dispatched", "rectified": "rectified",
+              "verified": "verified", "closed": "closed"},
+    "action": {"register": "registered", "dispatch": "dispatch", "rectify": "rectify", "verify": "verify",
+               "reject": "reject (rework)", "close": "close", "defer": "defer", "import": "import"},
+    "severity": {"normal": "normal", "emergency": "emergency"},
+    "addressed_kind": {"frontage": "frontage unit (门前三包)", "place": "key place operator",
+                       "grid_leader": "grid leader", "grid": "grid (no leader)"},
+    "level": {"grid": "grid", "community": "community", "street": "street", "district": "district", "city": "city"},
+    "inspection": {"daily": "daily check", "weekly": "weekly supervision", "monthly": "monthly evaluation",
+                   "unannounced": "unannounced visit"},
+}
 # The header of every page (templates/base.html): (endpoint prefix, path, label) in the order shown.
 NAV = {
     "zh": [("viewer.", "/", "地图"), ("pages.", "/register", "登记册"), ("gaps.", "/gaps", "覆盖缺口"),
-           ("inspect.", "/inspect", "检查"), ("api-docs", "/api/v1/docs", "API")],
+           ("inspect.", "/inspect", "检查"), ("case_", "/cases", "整改案件"), ("api-docs", "/api/v1/docs", "API")],
     "en": [("viewer.", "/", "Map"), ("pages.", "/register", "Register"), ("gaps.", "/gaps", "Coverage gaps"),
-           ("inspect.", "/inspect", "Inspect"), ("api-docs", "/api/v1/docs", "API")],
+           ("inspect.", "/inspect", "Inspect"), ("case_", "/cases", "Cases"), ("api-docs", "/api/v1/docs", "API")],
 }
 NAV_TEXT = {"zh": {"home": "首页", "brand": "网格化管理", "switch": "English", "other": "en", "nav": "主导航"},
             "en": {"home": "Home", "brand": "grid management", "switch": "中文", "other": "zh", "nav": "Main"}}

@@ -59,8 +59,11 @@ def _unit_labels(unit: dict, lang: str) -> dict:
             "expires": expires.isoformat() if expires is not None else ""}
 
 
-def extent_svg(geometry, neighbours: gpd.GeoDataFrame, settings, size=(460, 320)) -> str:
-    """Return an SVG drawing of a grid (filled) among its neighbours, true to shape in a metric CRS."""
+def extent_svg(geometry, neighbours: gpd.GeoDataFrame, settings, size=(460, 320), marks=()) -> str:
+    """Return an SVG drawing of a grid (filled) among its neighbours, true to shape in a metric CRS.
+
+    ``marks``: (lon, lat) points drawn as dots (a case's location on its notice).
+    """
     metric = metric_crs(settings, bounds=geometry.bounds)
     shape = gpd.GeoSeries([geometry], crs="EPSG:4326").to_crs(metric).iloc[0]
     around = neighbours.to_crs(metric).geometry if len(neighbours) else gpd.GeoSeries([], crs=metric)
@@ -77,9 +80,12 @@ def extent_svg(geometry, neighbours: gpd.GeoDataFrame, settings, size=(460, 320)
         return " ".join(parts)
 
     window = shapely.box(x0, y0, x1, y1)
-    others = "".join(f'<path d="{path(g)}" class="sg-neighbour"/>' for g in around if g.intersects(window))
+    others = "".join(f'<path d="{path(g)}" class="sg-neighbour" fill="#eef1f4" stroke="#9aa5b1"/>' for g in around if g.intersects(window))
+    points = gpd.GeoSeries(gpd.points_from_xy(*zip(*marks)), crs="EPSG:4326").to_crs(metric) if marks else []
+    dots = "".join(f'<circle cx="{(p.x - x0) * scale:.1f}" cy="{(y1 - p.y) * scale:.1f}" r="6" class="sg-mark" fill="#d00000" stroke="#fff" stroke-width="2"/>'
+                   for p in points)
     return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {(x1 - x0) * scale:.0f} {(y1 - y0) * scale:.0f}" '
-            f'class="sg-extent" role="img">{others}<path d="{path(shape)}" class="sg-this"/></svg>')
+            f'class="sg-extent" role="img">{others}<path d="{path(shape)}" class="sg-this" fill="#1f4e79" fill-opacity=".22" stroke="#1f4e79" stroke-width="3"/>{dots}</svg>')
 
 
 def qr_svg(url: str) -> str:

@@ -1,0 +1,197 @@
+"""The case pages (/cases, /cases/<id>) and the rectification notice (/cases/<id>/notice, notice.pdf).
+
+An inspection by the shop front of 柳州螺蛳粉店 (frontage F1) opens the cases; the pages list them with
+the unit's name, refuse bad filters with a 422 page, keep a district-scoped reader in its district,
+show the action forms to a signed-in editor only, and print the notice on one A4 page with the
+Chinese text embedded in a Noto CJK font.
+"""
+from __future__ import annotations
+
+import io
+import re
+import zlib
+
+import pytest
+
+from conftest import DISTRICT
+from frontage_fixtures import streets  # noqa: F401  (fixture)
+from test_api_cases import body, jpeg, post_form
+
+HTML = {"Accept": "text/html"}
+PASSWORD = "整改 password 1"
+
+
+def record(client, auth, *failed, **extra):
+    """Record a daily inspection by the shop front of F1 (grid 001) failing ``failed``; return its case ids."""
+    answer = client.post("/api/v1/inspections", json=body(*failed, x=150, y=168, notes="东门口", **extra),
+                         headers=auth)
+    assert answer.status_code == 201, answer.get_json()
+    return [c["id"] for c in answer.get_json()["cases"]]
+
+
+def sign_in(client, name: str) -> str:
+    """Sign in through the form; return the session's CSRF token."""
+    form = client.get("/login").get_data(as_text=True)
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', form)[1]
+    answer = client.post("/login", data={"name": name, "password": PASSWORD, "csrf_token": csrf, "next": "/cases"})
+    assert answer.status_code == 303, answer.get_data(as_text=True)
+    page = client.get("/cases").get_data(as_text=True)
+    return re.search(r'<meta name="csrf-token" content="([^"]+)"', page)[1]
+
+
+@pytest.fixture
+def cases(streets, client, token):  # noqa: F811
+    return record(client, token("editor"), "road_clean", "no_dumping", "no_posters")
+
+
+def test_the_list_shows_the_cases_with_the_party_by_name_and_links(cases, client):
+    page = client.get("/cases").get_data(as_text=True)
+    assert all(f'href="/cases/{case_id}"' in page for case_id in cases)
+    assert page.count("柳州螺蛳粉店（门前三包责任单位）") == 3
+    assert "暴露垃圾" in page and "乱贴乱画（小广告）" in page and 'href="/cases"' in page   # the header links it
+    assert 'id="sg-dispatch"' not in page and "sg-pick" not in page    # anonymous: no buttons
+    english = client.get("/cases?lang=en").get_data(as_text=True)
+    assert "Exposed rubbish" in english and "frontage unit" in english and "registered" in english
+
+
+@pytest.mark.parametrize("query, shown", [
+    ("category=posters", 1), ("state=registered", 3), ("state=dispatched", 0), (f"region={DISTRICT}", 3),
+    ("region=450203008002", 0), ("region=450203008001001", 3), ("region=450203008001002", 0),
+    ("community=450203008001", 3), ("overdue=true", 3), ("overdue=false", 0),
+])
+def test_the_filters(cases, client, query, shown):
+    page = client.get(f"/cases?{query}").get_data(as_text=True)
+    assert len(re.findall(r'<tr data-id="AJ\d+"', page)) == shown, query
+    assert ("没有符合条件的案件" in page) == (shown == 0)
+
+
+@pytest.mark.parametrize("query, words", [
+    ("region=4502", "6, 9, 12 or 15 digits"), ("region=45020300800a", "6, 9, 12 or 15 digits"),
+    ("category=nothing", "unknown category"), ("state=lost", "state"), ("overdue=perhaps", "overdue"),
+    ("cursor=" + "x" * 80, "cursor"),
+])
+def test_a_bad_filter_is_a_422_page(cases, client, query, words):
+    answer = client.get(f"/cases?{query}", headers=HTML)
+    assert answer.status_code == 422 and answer.mimetype == "text/html", query
+    assert words in answer.get_data(as_text=True)
+
+
+def test_paging_follows_the_next_link(cases, client, monkeypatch):
+    from gis_app.views import case_pages
+    monkeypatch.setattr(case_pages, "PAGE_SIZE", 2)
+    first = client.get("/cases?state=registered").get_data(as_text=True)
+    assert re.findall(r'<tr data-id="(AJ\d+)"', first) == cases[:2]
+    link = re.search(r'<a href="([^"]+)" id="sg-next">', first)[1].replace("&amp;", "&")
+    assert "state=registered" in link and f"cursor={cases[1]}" in link
+    second = client.get(link).get_data(as_text=True)
+    assert re.findall(r'<tr data-id="(AJ\d+)"', second) == cases[2:] and 'id="sg-next"' not in second
+    assert 'id="sg-first"' in second
+
+
+def test_a_district_scoped_reader_sees_its_district_only(settings, files, token):
+    from gis_app import create_app
+    from gis_app.imports import import_file
+    from gis_app.storage import upgrade
+    app = create_app({**settings, "SANIGRID_PUBLIC_READS": False})
+    upgrade(app.config["SANIGRID_DATABASE_URL"])
+    engine = app.extensions["sanigrid.engine"]
+    for layer in ("regions", "grids"):
+        import_file(engine, app.config, layer, files[layer])
+    client = app.test_client()
+    from gis_app.auth import create_token
+    editor = {"Authorization": f"Bearer {create_token(engine, 'editor')[1]}"}
+    ids = record(client, editor, "road_clean")
+    mine = {"Authorization": f"Bearer {create_token(engine, 'viewer', district=DISTRICT)[1]}", **HTML}
+    other = {"Authorization": f"Bearer {create_token(engine, 'viewer', district='450204')[1]}", **HTML}
+    assert ids[0] in client.get("/cases", headers=mine).get_data(as_text=True)
+    assert ids[0] not in client.get("/cases", headers=other).get_data(as_text=True)
+    refused = client.get(f"/cases?region={DISTRICT}", headers=other)
+    assert refused.status_code == 403 and "450204" in refused.get_data(as_text=True)
+    assert client.get(f"/cases/{ids[0]}", headers=other).status_code == 404
+    assert client.get(f"/cases/{ids[0]}/notice", headers=other).status_code == 404
+    assert client.get("/cases", headers=HTML).status_code == 303            # anonymous: to the sign-in page
+
+
+def test_the_case_page_offers_the_allowed_actions_to_a_signed_in_editor(cases, client, engine):
+    from gis_app.users import create_user
+    create_user(engine, "李编辑", PASSWORD, "editor")
+    anonymous = client.get(f"/cases/{cases[0]}").get_data(as_text=True)
+    assert "柳州螺蛳粉店" in anonymous and "阳和大道1号" in anonymous and "<form class=\"sg-act\"" not in anonymous
+    assert "2026-10-08 10:00" in anonymous and "sg-sign-in-to-act" in anonymous and 'class="sg-mark"' in anonymous   # deadline, map with the point
+    sign_in(client, "李编辑")
+    page = client.get(f"/cases/{cases[0]}").get_data(as_text=True)
+    assert 'id="sg-act-dispatch"' in page and 'id="sg-act-defer"' not in page   # defer: admins only
+    assert f'data-etag="&#34;case-{cases[0]}-v1&#34;"' in page
+
+
+def test_the_rectifier_is_not_offered_verify_and_another_editor_is(cases, app, engine):
+    from gis_app.users import create_user
+    create_user(engine, "李编辑", PASSWORD, "editor")
+    create_user(engine, "赵核查", PASSWORD, "editor")
+    rectifier, checker = app.test_client(), app.test_client()
+    csrf = sign_in(rectifier, "李编辑")
+    url = f"/api/v1/cases/{cases[0]}/actions"
+    done = rectifier.post(url, json={"action": "dispatch"}, headers={"X-CSRF-Token": csrf,
+                                                                     "If-Match": f'"case-{cases[0]}-v1"'})
+    assert done.status_code == 200, done.get_json()
+    done = post_form(rectifier, url, {"action": "rectify", "photo": (io.BytesIO(jpeg()), "after.jpg")},
+                     {"X-CSRF-Token": csrf, "If-Match": done.headers["ETag"]})
+    assert done.status_code == 200, done.get_json()
+    page = rectifier.get(f"/cases/{cases[0]}").get_data(as_text=True)
+    assert 'id="sg-rectifier-note"' in page and "sg-act-verify" not in page and "sg-act-reject" not in page
+    sign_in(checker, "赵核查")
+    page = checker.get(f"/cases/{cases[0]}").get_data(as_text=True)
+    assert 'id="sg-act-verify"' in page and 'id="sg-act-reject"' in page and "sg-rectifier-note" not in page
+
+
+def test_the_notice_names_the_party_the_problem_and_the_deadline(cases, client):
+    page = client.get(f"/cases/{cases[0]}/notice").get_data(as_text=True)
+    assert "问题整改通知书" in page and f"〔2026〕{cases[0]}" in page
+    assert "柳州螺蛳粉店" in page and "阳和大道1号" in page and "阳和社区第1网格" in page
+    assert "暴露垃圾" in page and "东门口" in page
+    assert "2026年10月8日 10:00" in page and "1个工作日" in page and "法定节假日顺延" in page
+    assert "鱼峰区爱国卫生运动委员会办公室" in page and "2026年9月30日" in page
+    assert 'class="sg-mark"' in page and 'class="sg-qr"' in page
+    assert f"http://localhost/cases/{cases[0]}" in page     # the QR code's address, printed beside it
+    english = client.get(f"/cases/{cases[0]}/notice?lang=en").get_data(as_text=True)
+    assert "Rectification notice" in english and "2026-10-08 10:00" in english and "1 working day" in english
+
+
+def _pdf_objects(data: bytes) -> bytes:
+    """The PDF's bytes with every Flate stream inflated (WeasyPrint packs its objects in object streams)."""
+    chunks = [data]
+    for stream in re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", data, re.S):
+        try:
+            chunks.append(zlib.decompress(stream[1]))
+        except zlib.error:
+            pass
+    return b"\n".join(chunks)
+
+
+def test_the_notice_pdf_is_one_a4_page_with_the_chinese_text_embedded(cases, client):
+    answer = client.get(f"/cases/{cases[0]}/notice.pdf")
+    assert answer.status_code == 200 and answer.mimetype == "application/pdf"
+    data = answer.data
+    objects = _pdf_objects(data)
+    assert data.startswith(b"%PDF-") and len(re.findall(rb"/Type\s*/Page(?![s\w])", objects)) == 1  # not /Pages
+    assert re.search(rb"/MediaBox\s*\[\s*0 0 595\.\d* 841\.\d*\s*\]", objects)                 # A4 in points
+    # The Chinese text is set in an embedded subset of Noto CJK (the subset's tag, then the font's name).
+    assert re.search(rb"/BaseFont\s*/[A-Z]{6}\+Noto-?S(ans|erif)-?CJK", objects)
+    assert re.search(rb"/FontFile[23]?\s+\d+ 0 R", objects)
+    # The same HTML, laid out by WeasyPrint's own document API: one A4 page holding the Chinese text.
+    import weasyprint
+    from gis_app.views.pdf import _fetcher
+    html = client.get(f"/cases/{cases[0]}/notice").get_data(as_text=True)
+    document = weasyprint.HTML(string=html, base_url="http://localhost/",
+                               url_fetcher=_fetcher("http://localhost/")).render()
+    assert len(document.pages) == 1
+    assert (round(document.pages[0].width * 25.4 / 96), round(document.pages[0].height * 25.4 / 96)) == (210, 297)
+    text = "".join(_texts(document.pages[0]._page_box))
+    assert "问题整改通知书" in text and "柳州螺蛳粉店" in text and "2026年10月8日 10:00" in text
+
+
+def _texts(box):
+    if hasattr(box, "text"):
+        yield box.text
+    for child in getattr(box, "children", ()):
+        yield from _texts(child)
