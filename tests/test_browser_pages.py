@@ -13,7 +13,8 @@ SIZES = pytest.mark.parametrize("size", [PHONE, DESKTOP], ids=["phone", "desktop
 IDLE = "() => window.sanigrid && sanigrid.stats.idle && sanigrid.stats.tiles > 0"
 G1 = f"{COMMUNITY}001"
 NAV = ["/", "/register", "/gaps", "/inspect", "/cases", "/api/v1/docs"]
-PAGES = ["/", "/register", "/gaps", f"/gaps/{DISTRICT}", f"/grids/{G1}", "/ogc?f=html", "/ogc/collections?f=html",
+PAGES = ["/", "/register", "/gaps", f"/gaps/{DISTRICT}", f"/grids/{G1}", "/cases", "/ogc?f=html",
+         "/ogc/collections?f=html",
          f"/ogc/collections/regions/items/{DISTRICT}?f=html", "/gaps/450299", "/inspect", "/api/v1/docs"]
 
 
@@ -39,7 +40,7 @@ def test_every_page_has_the_same_header_and_navigation(browse, size):
         header = page.locator("header.sg-header")
         assert header.count() == 1, path
         assert [a.get_attribute("href") for a in header.locator("nav a").all()] == NAV, path
-        assert header.locator("nav").inner_text().split() == ["地图", "登记册", "覆盖缺口", "检查", "API"], path
+        assert header.locator("nav").inner_text().split() == ["地图", "登记册", "覆盖缺口", "检查", "案件", "API"], path
         assert header.locator("a.sg-lang").inner_text() == "English", path
         box = header.bounding_box()
         assert box["x"] == 0 and box["width"] == size[0] and box["y"] == 0, path   # full width, at the top

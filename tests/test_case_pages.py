@@ -13,6 +13,7 @@ import zlib
 
 import pytest
 
+from browser_fixtures import ARTIFACTS, browse, chromium, live  # noqa: F401  (fixtures)
 from conftest import DISTRICT
 from frontage_fixtures import streets  # noqa: F401  (fixture)
 from test_api_cases import body, jpeg, post_form
@@ -117,7 +118,8 @@ def test_the_case_page_offers_the_allowed_actions_to_a_signed_in_editor(cases, c
     create_user(engine, "李编辑", PASSWORD, "editor")
     anonymous = client.get(f"/cases/{cases[0]}").get_data(as_text=True)
     assert "柳州螺蛳粉店" in anonymous and "阳和大道1号" in anonymous and "<form class=\"sg-act\"" not in anonymous
-    assert "2026-10-08 10:00" in anonymous and "sg-sign-in-to-act" in anonymous and 'class="sg-mark"' in anonymous   # deadline, map with the point
+    assert "2026-10-08 10:00" in anonymous and 'class="sg-mark"' in anonymous   # the deadline, a map with the point
+    assert "sg-sign-in-to-act" in anonymous
     sign_in(client, "李编辑")
     page = client.get(f"/cases/{cases[0]}").get_data(as_text=True)
     assert 'id="sg-act-dispatch"' in page and 'id="sg-act-defer"' not in page   # defer: admins only
@@ -195,3 +197,86 @@ def _texts(box):
         yield box.text
     for child in getattr(box, "children", ()):
         yield from _texts(child)
+
+
+def _sign_in(recorded, live, name: str, target: str):
+    page = recorded.page
+    page.goto(f"{live.url}/login?next={target}")
+    page.fill("#sg-name", name)
+    page.fill("#sg-password", PASSWORD)
+    page.click("#sg-login-submit")
+    page.wait_for_url(live.url + target)
+
+
+def _submit(page, action: str, state: str):
+    """Submit the case page's form of ``action`` and wait until the page, read again, shows ``state``."""
+    page.click(f"#sg-act-{action} button[type=submit]")
+    page.wait_for_selector(f"#sg-state[data-state='{state}']")
+
+
+def test_chromium_dispatches_in_bulk_then_takes_a_case_through_to_closed_and_prints_its_notice(
+        cases, live, browse, engine, client, token, tmp_path):
+    from gis_app.users import create_user
+    create_user(engine, "李编辑", PASSWORD, "editor")
+    create_user(engine, "赵核查", PASSWORD, "editor")
+    first, second, third = cases
+    recorded = browse("/cases")
+    page = recorded.page
+    assert page.locator("#sg-dispatch").count() == 0          # anonymous: no buttons
+    _sign_in(recorded, live, "李编辑", "/cases")
+    # Someone dispatches the third case after the page was read: its row answers 409 and stays as it is.
+    assert client.post(f"/api/v1/cases/{third}/actions", json={"action": "dispatch", "assignee": "13800000009"},
+                       headers={**token("editor"), "If-Match": f'"case-{third}-v1"'}).status_code == 200
+    for case_id in cases:
+        page.check(f"input.sg-pick[data-id='{case_id}']")
+    page.click("#sg-dispatch")
+    page.wait_for_function("() => [...document.querySelectorAll('td.sg-result')].every(c => c.textContent)")
+    results = {c: page.inner_text(f"td.sg-result[data-id='{c}']") for c in cases}
+    assert results[first].startswith("成功") and results[second].startswith("成功"), results
+    assert "409" in results[third] and "changed since you read version 1" in results[third], results
+    assert page.inner_text(f"tr[data-id='{first}'] .sg-state") == "派遣"
+    recorded.screenshot("cases-bulk-dispatch")
+    writes = client.get(f"/api/v1/cases/{first}").get_json()["properties"]
+    assert writes["state"] == "dispatched" and writes["assignee"] == "F1"   # the frontage unit addressed
+
+    page.click(f"a[href='/cases/{first}']")
+    page.wait_for_selector("#sg-act-rectify")
+    fake = tmp_path / "zip.jpg"
+    fake.write_bytes(b"PK\x03\x04 not a photo")
+    page.set_input_files("#sg-act-rectify input[name=photo]", str(fake))
+    page.click("#sg-act-rectify button[type=submit]")
+    page.wait_for_selector("#sg-act-message.sg-bad")
+    assert "422" in page.inner_text("#sg-act-message")             # refused, nothing changed
+    photo = tmp_path / "after.jpg"
+    photo.write_bytes(jpeg())
+    page.set_input_files("#sg-act-rectify input[name=photo]", str(photo))
+    page.fill("#sg-act-rectify input[name=note]", "已清理")
+    _submit(page, "rectify", "rectified")
+    assert page.locator("#sg-act-verify").count() == 0 and page.locator("#sg-act-reject").count() == 0
+    assert page.locator("#sg-rectifier-note").is_visible() and page.locator(".sg-evidence").is_visible()
+    recorded.screenshot("case-rectified")
+    page.click("#sg-logout")
+
+    checker = browse("/cases")
+    _sign_in(checker, live, "赵核查", f"/cases/{first}")
+    page = checker.page
+    _submit(page, "verify", "verified")
+    _submit(page, "close", "closed")
+    history = page.inner_text("#sg-history")
+    assert all(word in history for word in ("立案", "派遣", "处置", "核查通过", "结案销号", "已清理")), history
+    assert page.locator("form.sg-act").count() == 0
+    checker.screenshot("case-closed")
+
+    page.click("#sg-notice-link")
+    page.wait_for_selector("#sg-notice")
+    notice = page.inner_text("#sg-notice")
+    assert "问题整改通知书" in notice and "柳州螺蛳粉店" in notice and "2026年10月8日 10:00" in notice
+    page.emulate_media(media="print")
+    assert page.locator(".sg-header").is_hidden() and page.locator(".sg-screen-only").is_hidden()
+    checker.screenshot("case-notice")
+    pdf = page.pdf(prefer_css_page_size=True, print_background=True)
+    (ARTIFACTS / "case-notice-chromium.pdf").write_bytes(pdf)
+    assert len(re.findall(rb"/Type\s*/Page[^s]", pdf)) == 1        # the browser prints it on one page too
+    answer = client.get(f"/cases/{first}/notice.pdf")
+    (ARTIFACTS / "case-notice.pdf").write_bytes(answer.data)
+    assert answer.status_code == 200

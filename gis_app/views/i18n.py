@@ -202,10 +202,10 @@ TEXT["zh"].update({
     "overdue": "逾期", "any": "全部", "yes": "是", "no": "否", "filter": "筛选", "case_id": "案件编号",
     "severity": "紧急程度", "party": "责任主体", "deadline": "整改期限", "registered": "立案时间",
     "no_cases": "没有符合条件的案件", "next_page": "下一页", "first_page": "第一页",
-    "dispatch_selected": "派遣", "assignee": "处置人（默认为责任主体）", "select_all": "全选",
+    "dispatch_selected": "派遣", "assignee": "处置人（默认为责任主体）", "assigned": "承办人", "select_all": "全选",
     "result": "结果", "done": "成功", "failed": "未成功", "none_selected": "请先勾选案件",
     "case_heading": "整改案件", "facts": "案件信息", "item": "检查项目", "inspection": "检查记录",
-    "closed_at": "结案时间", "deferrals": "缓办次数", "reworks": "返工次数", "rectified_by": "处置人",
+    "closed_at": "结案时间", "deferrals": "缓办次数", "reworks": "返工次数", "rectified_by": "整改人",
     "evidence": "整改照片", "answering_level": "督办层级", "actions": "可办理操作", "note": "说明",
     "photo_file": "整改后照片", "working_days": "延长工作日数", "submit": "提交", "no_actions": "当前无可办理的操作",
     "sign_in_to_act": "登录后可办理", "notice": "整改通知书", "notice_pdf": "整改通知书（PDF）", "from": "原状态",
@@ -228,7 +228,8 @@ TEXT["en"].update({
     "overdue": "Overdue", "any": "any", "yes": "yes", "no": "no", "filter": "Filter", "case_id": "Case",
     "severity": "Severity", "party": "Addressed to", "deadline": "Deadline", "registered": "Registered",
     "no_cases": "no case matches", "next_page": "Next page", "first_page": "First page",
-    "dispatch_selected": "Dispatch", "assignee": "Assignee (default: the party addressed)", "select_all": "all",
+    "dispatch_selected": "Dispatch", "assignee": "Assignee (default: the party addressed)", "assigned": "Assignee",
+    "select_all": "all",
     "result": "Result", "done": "done", "failed": "not done", "none_selected": "tick the cases first",
     "case_heading": "Case", "facts": "Facts", "item": "Checklist item", "inspection": "Inspection",
     "closed_at": "Closed", "deferrals": "Deferrals", "reworks": "Reworks", "rectified_by": "Rectified by",
@@ -266,7 +267,7 @@ CASE_LABELS_EN = {
 # The header of every page (templates/base.html): (endpoint prefix, path, label) in the order shown.
 NAV = {
     "zh": [("viewer.", "/", "地图"), ("pages.", "/register", "登记册"), ("gaps.", "/gaps", "覆盖缺口"),
-           ("inspect.", "/inspect", "检查"), ("case_", "/cases", "整改案件"), ("api-docs", "/api/v1/docs", "API")],
+           ("inspect.", "/inspect", "检查"), ("case_", "/cases", "案件"), ("api-docs", "/api/v1/docs", "API")],
     "en": [("viewer.", "/", "Map"), ("pages.", "/register", "Register"), ("gaps.", "/gaps", "Coverage gaps"),
            ("inspect.", "/inspect", "Inspect"), ("case_", "/cases", "Cases"), ("api-docs", "/api/v1/docs", "API")],
 }

@@ -80,12 +80,16 @@ def extent_svg(geometry, neighbours: gpd.GeoDataFrame, settings, size=(460, 320)
         return " ".join(parts)
 
     window = shapely.box(x0, y0, x1, y1)
-    others = "".join(f'<path d="{path(g)}" class="sg-neighbour" fill="#eef1f4" stroke="#9aa5b1"/>' for g in around if g.intersects(window))
+    # Colours as SVG attributes too: a page's CSS overrides them, WeasyPrint's PDF reads only these.
+    others = "".join(f'<path d="{path(g)}" class="sg-neighbour" fill="#eef1f4" stroke="#9aa5b1"/>'
+                     for g in around if g.intersects(window))
     points = gpd.GeoSeries(gpd.points_from_xy(*zip(*marks)), crs="EPSG:4326").to_crs(metric) if marks else []
-    dots = "".join(f'<circle cx="{(p.x - x0) * scale:.1f}" cy="{(y1 - p.y) * scale:.1f}" r="6" class="sg-mark" fill="#d00000" stroke="#fff" stroke-width="2"/>'
-                   for p in points)
+    dots = "".join(f'<circle cx="{(p.x - x0) * scale:.1f}" cy="{(y1 - p.y) * scale:.1f}" r="6" class="sg-mark" '
+                   'fill="#d00000" stroke="#fff" stroke-width="2"/>' for p in points)
+    this = (f'<path d="{path(shape)}" class="sg-this" fill="#1f4e79" fill-opacity=".22" stroke="#1f4e79" '
+            'stroke-width="3"/>')
     return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {(x1 - x0) * scale:.0f} {(y1 - y0) * scale:.0f}" '
-            f'class="sg-extent" role="img">{others}<path d="{path(shape)}" class="sg-this" fill="#1f4e79" fill-opacity=".22" stroke="#1f4e79" stroke-width="3"/>{dots}</svg>')
+            f'class="sg-extent" role="img">{others}{this}{dots}</svg>')
 
 
 def qr_svg(url: str) -> str:
