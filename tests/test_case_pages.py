@@ -280,3 +280,11 @@ def test_chromium_dispatches_in_bulk_then_takes_a_case_through_to_closed_and_pri
     answer = client.get(f"/cases/{first}/notice.pdf")
     (ARTIFACTS / "case-notice.pdf").write_bytes(answer.data)
     assert answer.status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/cases/AJ99999999", "/cases/<b>x</b>", "/cases/AJ99999999/notice",
+                                  "/cases/AJ99999999/notice.pdf", "/cases/" + "A" * 65])
+def test_an_unknown_case_is_a_404_page(streets, client, path):  # noqa: F811
+    answer = client.get(path, headers=HTML)
+    assert answer.status_code == 404 and answer.mimetype == "text/html"
+    assert "<b>x</b>" not in answer.get_data(as_text=True)
