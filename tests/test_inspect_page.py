@@ -32,6 +32,7 @@ def city(loaded, tmp_path):
     engine = loaded.extensions["sanigrid.engine"]
     create_user(engine, "李巡查", PASSWORD, "editor")
     create_user(engine, "赵查看", PASSWORD, "viewer")
+    create_user(engine, "钱核查", PASSWORD, "editor")
     year = dt.date.today().year
     calendar = tmp_path / "calendar.json"
     calendar.write_text(json.dumps({str(y): {"holidays": [], "workdays": []} for y in (year, year + 1)}))
@@ -224,4 +225,63 @@ def test_a_refused_send_keeps_the_draft_and_shows_why(chromium, city):
         assert not recorded.errors and not recorded.csp_problems
     finally:
         recorded.close()
+        server.stop()
+
+
+def _act(page, action: str, state: str):
+    page.click(f"#sg-act-{action} button[type=submit]")
+    page.wait_for_selector(f"#sg-state[data-state='{state}']")
+
+
+def test_on_a_phone_an_inspection_opens_its_case_which_goes_through_to_closed_and_prints_its_notice(
+        chromium, city, tmp_path):
+    """The whole loop in a phone's viewport: record on /inspect, follow the case, dispatch and rectify with
+    a photo, a second person verifies and closes (销号), and the notice prints on one page."""
+    server = LiveServer(city)
+    spot = to_lonlat(Point(X0 + 100, Y0 + 225))
+    recorded = _open_phone(chromium, server, spot)
+    checker = None
+    try:
+        page = recorded.page
+        _fill(page, spot)
+        page.click("#sg-send")
+        page.wait_for_selector("#sg-sent:not([hidden]) #sg-sent-cases a", timeout=20_000)
+        case_id = page.inner_text("#sg-sent-cases a")
+        page.click("#sg-sent-cases a")
+        page.wait_for_selector("#sg-state[data-state='registered']")
+        page.fill("#sg-act-dispatch input[name=assignee]", "13800000001")   # the tiny city's grid has no leader
+        _act(page, "dispatch", "dispatched")
+        photo = tmp_path / "整改后.jpg"
+        photo.write_bytes(_jpeg())
+        page.set_input_files("#sg-act-rectify input[name=photo]", str(photo))
+        page.fill("#sg-act-rectify input[name=note]", "已清运")
+        _act(page, "rectify", "rectified")
+        assert page.locator("#sg-act-verify").count() == 0   # the rectifier may not verify
+        recorded.screenshot("inspect-phone-case-rectified")
+
+        checker = RecordedPage(chromium, server.url, viewport=PHONE)
+        other = checker.page
+        other.goto(f"{server.url}/login?next=/cases/{case_id}")
+        other.fill("#sg-name", "钱核查")
+        other.fill("#sg-password", PASSWORD)
+        other.click("#sg-login-submit")
+        other.wait_for_url(f"{server.url}/cases/{case_id}")
+        _act(other, "verify", "verified")
+        _act(other, "close", "closed")
+        history = other.inner_text("#sg-history")
+        assert all(word in history for word in ("立案", "派遣", "处置", "核查通过", "结案销号", "已清运")), history
+        checker.screenshot("inspect-phone-case-closed")
+        other.click("#sg-notice-link")
+        other.wait_for_selector("#sg-notice")
+        assert "问题整改通知书" in other.inner_text("#sg-notice") and case_id in other.inner_text("#sg-notice")
+        other.emulate_media(media="print")
+        checker.screenshot("inspect-phone-notice")
+        pdf = other.pdf(prefer_css_page_size=True, print_background=True)
+        assert len(re.findall(rb"/Type\s*/Page[^s]", pdf)) == 1
+        for each in (recorded, checker):
+            assert not each.outside and not each.errors and not each.csp_problems
+    finally:
+        recorded.close()
+        if checker is not None:
+            checker.close()
         server.stop()
