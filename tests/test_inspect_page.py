@@ -19,6 +19,7 @@ pytestmark = pytest.mark.db
 PASSWORD = "巡查 correct horse"
 PHONE = (390, 844)
 G1 = f"{COMMUNITY}001"
+SPOT = to_lonlat(Point(X0 + 100, Y0 + 225))   # inside grid 001
 
 
 @pytest.fixture
@@ -112,6 +113,17 @@ def _open_phone(chromium, server, lonlat):
     return recorded
 
 
+@pytest.fixture
+def phone(chromium, city):
+    """The city on a live server and a phone signed in as 李巡查 on /inspect (``phone.server``: the server)."""
+    server = LiveServer(city)
+    recorded = _open_phone(chromium, server, SPOT)
+    recorded.server = server
+    yield recorded
+    recorded.close()
+    server.stop()
+
+
 def _fill(page, lonlat):
     page.click("#sg-locate-me")
     page.wait_for_function("() => document.getElementById('sg-located').textContent.includes('%s')" % G1)
@@ -125,53 +137,45 @@ def _fill(page, lonlat):
     page.wait_for_selector("#sg-photo-list li")
 
 
-def test_a_phone_keeps_the_draft_through_a_reload_and_no_connection_then_sends_it_once(chromium, city):
+def test_a_phone_keeps_the_draft_through_a_reload_and_no_connection_then_sends_it_once(phone, city):
     engine = city.extensions["sanigrid.engine"]
-    server = LiveServer(city)
-    spot = to_lonlat(Point(X0 + 100, Y0 + 225))
-    recorded = _open_phone(chromium, server, spot)
+    recorded = phone
     page = recorded.page
-    try:
-        _fill(page, spot)
-        page.wait_for_function("() => document.getElementById('sg-draft-state').textContent.length > 0")
-        recorded.screenshot("inspect-phone-draft")
-        page.reload()
-        page.wait_for_function("() => document.getElementById('sg-draft-state').textContent.includes('已恢复')")
-        assert page.is_checked("li[data-key=road_clean] input[value=fail]")
-        assert page.is_checked("li[data-key=road_clean] .sg-emergency input")
-        assert page.is_checked("li[data-key=no_hanging] input[value=na]")
-        assert page.is_checked("li[data-key=bins_ok] input[value=pass]")
-        assert page.input_value("#sg-notes") == "东门垃圾堆放"
-        assert page.locator("#sg-photo-list li").count() == 1
+    _fill(page, SPOT)
+    page.wait_for_function("() => document.getElementById('sg-draft-state').textContent.length > 0")
+    recorded.screenshot("inspect-phone-draft")
+    page.reload()
+    page.wait_for_function("() => document.getElementById('sg-draft-state').textContent.includes('已恢复')")
+    assert page.is_checked("li[data-key=road_clean] input[value=fail]")
+    assert page.is_checked("li[data-key=road_clean] .sg-emergency input")
+    assert page.is_checked("li[data-key=no_hanging] input[value=na]")
+    assert page.is_checked("li[data-key=bins_ok] input[value=pass]")
+    assert page.input_value("#sg-notes") == "东门垃圾堆放"
+    assert page.locator("#sg-photo-list li").count() == 1
 
-        recorded.context.set_offline(True)
-        page.click("#sg-send")
-        page.wait_for_function("() => document.getElementById('sg-draft-state').textContent.includes('网络不通')")
-        assert _stored(engine) == ([], [])
-        recorded.screenshot("inspect-phone-offline")
-        recorded.context.set_offline(False)   # the page sends the kept draft by itself
-        page.wait_for_selector("#sg-sent:not([hidden]) #sg-sent-cases li", timeout=20_000)
-        recorded.screenshot("inspect-phone-sent")
-        inspections, cases = _stored(engine)
-        assert [(grid, who, photos) for _, grid, who, photos in inspections] == [(G1, "李巡查", 1)]
-        assert [(category, severity, of) for _, category, severity, of in cases] == [
-            ("exposed_rubbish", "emergency", inspections[0][0])]
-        link = page.locator("#sg-sent-cases a")
-        assert link.inner_text() == cases[0][0] and link.get_attribute("href") == f"/cases/{cases[0][0]}"
-        page.reload()   # sent: no draft is left behind
-        page.wait_for_selector("#sg-items li")
-        assert not page.is_checked("li[data-key=road_clean] input[value=fail]")
-        assert not recorded.outside and not recorded.errors and not recorded.csp_problems
-    finally:
-        recorded.close()
-        server.stop()
+    recorded.context.set_offline(True)
+    page.click("#sg-send")
+    page.wait_for_function("() => document.getElementById('sg-draft-state').textContent.includes('网络不通')")
+    assert _stored(engine) == ([], [])
+    recorded.screenshot("inspect-phone-offline")
+    recorded.context.set_offline(False)   # the page sends the kept draft by itself
+    page.wait_for_selector("#sg-sent:not([hidden]) #sg-sent-cases li", timeout=20_000)
+    recorded.screenshot("inspect-phone-sent")
+    inspections, cases = _stored(engine)
+    assert [(grid, who, photos) for _, grid, who, photos in inspections] == [(G1, "李巡查", 1)]
+    assert [(category, severity, of) for _, category, severity, of in cases] == [
+        ("exposed_rubbish", "emergency", inspections[0][0])]
+    link = page.locator("#sg-sent-cases a")
+    assert link.inner_text() == cases[0][0] and link.get_attribute("href") == f"/cases/{cases[0][0]}"
+    page.reload()   # sent: no draft is left behind
+    page.wait_for_selector("#sg-items li")
+    assert not page.is_checked("li[data-key=road_clean] input[value=fail]")
+    assert not recorded.outside and not recorded.errors and not recorded.csp_problems
 
 
-def test_a_send_whose_answer_was_lost_is_found_on_the_server_and_not_recorded_again(chromium, city):
+def test_a_send_whose_answer_was_lost_is_found_on_the_server_and_not_recorded_again(phone, city):
     engine = city.extensions["sanigrid.engine"]
-    server = LiveServer(city)
-    spot = to_lonlat(Point(X0 + 100, Y0 + 225))
-    recorded = _open_phone(chromium, server, spot)
+    recorded = phone
     page = recorded.page
     lost = []
 
@@ -180,52 +184,42 @@ def test_a_send_whose_answer_was_lost_is_found_on_the_server_and_not_recorded_ag
         lost.append(route.request.url)
         route.abort("connectionreset")   # ... and the phone never hears back
 
-    try:
-        _fill(page, spot)
-        page.route("**/api/v1/inspections", deliver_then_drop)
-        page.click("#sg-send")
-        page.wait_for_function("() => document.getElementById('sg-draft-state').textContent.includes('网络不通')")
-        assert len(lost) == 1 and len(_stored(engine)[0]) == 1
-        page.unroute("**/api/v1/inspections")
-        page.click("#sg-send")
-        page.wait_for_selector("#sg-sent:not([hidden])", timeout=20_000)
-        inspections, cases = _stored(engine)
-        assert len(inspections) == 1 and len(cases) == 1
-        assert inspections[0][0] in page.inner_text("#sg-sent h2")
-        assert page.locator("#sg-sent-cases a").inner_text() == cases[0][0]
-        assert not recorded.errors and not recorded.csp_problems
-    finally:
-        recorded.close()
-        server.stop()
+    _fill(page, SPOT)
+    page.route("**/api/v1/inspections", deliver_then_drop)
+    page.click("#sg-send")
+    page.wait_for_function("() => document.getElementById('sg-draft-state').textContent.includes('网络不通')")
+    assert len(lost) == 1 and len(_stored(engine)[0]) == 1
+    page.unroute("**/api/v1/inspections")
+    page.click("#sg-send")
+    page.wait_for_selector("#sg-sent:not([hidden])", timeout=20_000)
+    inspections, cases = _stored(engine)
+    assert len(inspections) == 1 and len(cases) == 1
+    assert inspections[0][0] in page.inner_text("#sg-sent h2")
+    assert page.locator("#sg-sent-cases a").inner_text() == cases[0][0]
+    assert not recorded.errors and not recorded.csp_problems
 
 
-def test_a_refused_send_keeps_the_draft_and_shows_why(chromium, city):
+def test_a_refused_send_keeps_the_draft_and_shows_why(phone, city):
     """A point outside every grid, typed in with its datum: the server's 422 is shown, the draft stays."""
     engine = city.extensions["sanigrid.engine"]
-    server = LiveServer(city)
-    spot = to_lonlat(Point(X0 + 100, Y0 + 225))
-    recorded = _open_phone(chromium, server, spot)
+    recorded = phone
     page = recorded.page
-    try:
-        _fill(page, spot)
-        far = to_lonlat(Point(X0 - 5000, Y0 - 5000))
-        page.click("#sg-manual summary")
-        page.fill("#sg-lon", f"{far.x:.6f}")
-        page.fill("#sg-lat", f"{far.y:.6f}")
-        page.select_option("#sg-crs", "gcj02")
-        page.click("#sg-set-point")
-        page.wait_for_function("() => document.getElementById('sg-position').textContent.includes('GCJ-02')")
-        page.click("#sg-send")
-        page.wait_for_function("() => document.getElementById('sg-problem').textContent.includes('未能提交')")
-        assert "no grid holds" in page.inner_text("#sg-problem")
-        assert _stored(engine) == ([], [])
-        page.reload()
-        page.wait_for_function("() => document.getElementById('sg-draft-state').textContent.includes('已恢复')")
-        assert page.is_checked("li[data-key=road_clean] input[value=fail]")
-        assert not recorded.errors and not recorded.csp_problems
-    finally:
-        recorded.close()
-        server.stop()
+    _fill(page, SPOT)
+    far = to_lonlat(Point(X0 - 5000, Y0 - 5000))
+    page.click("#sg-manual summary")
+    page.fill("#sg-lon", f"{far.x:.6f}")
+    page.fill("#sg-lat", f"{far.y:.6f}")
+    page.select_option("#sg-crs", "gcj02")
+    page.click("#sg-set-point")
+    page.wait_for_function("() => document.getElementById('sg-position').textContent.includes('GCJ-02')")
+    page.click("#sg-send")
+    page.wait_for_function("() => document.getElementById('sg-problem').textContent.includes('未能提交')")
+    assert "no grid holds" in page.inner_text("#sg-problem")
+    assert _stored(engine) == ([], [])
+    page.reload()
+    page.wait_for_function("() => document.getElementById('sg-draft-state').textContent.includes('已恢复')")
+    assert page.is_checked("li[data-key=road_clean] input[value=fail]")
+    assert not recorded.errors and not recorded.csp_problems
 
 
 def _act(page, action: str, state: str):
@@ -234,16 +228,14 @@ def _act(page, action: str, state: str):
 
 
 def test_on_a_phone_an_inspection_opens_its_case_which_goes_through_to_closed_and_prints_its_notice(
-        chromium, city, tmp_path):
+        chromium, phone, city, tmp_path):
     """The whole loop in a phone's viewport: record on /inspect, follow the case, dispatch and rectify with
     a photo, a second person verifies and closes (销号), and the notice prints on one page."""
-    server = LiveServer(city)
-    spot = to_lonlat(Point(X0 + 100, Y0 + 225))
-    recorded = _open_phone(chromium, server, spot)
+    recorded = phone
     checker = None
     try:
         page = recorded.page
-        _fill(page, spot)
+        _fill(page, SPOT)
         page.click("#sg-send")
         page.wait_for_selector("#sg-sent:not([hidden]) #sg-sent-cases a", timeout=20_000)
         case_id = page.inner_text("#sg-sent-cases a")
@@ -259,13 +251,13 @@ def test_on_a_phone_an_inspection_opens_its_case_which_goes_through_to_closed_an
         assert page.locator("#sg-act-verify").count() == 0   # the rectifier may not verify
         recorded.screenshot("inspect-phone-case-rectified")
 
-        checker = RecordedPage(chromium, server.url, viewport=PHONE)
+        checker = RecordedPage(chromium, phone.server.url, viewport=PHONE)
         other = checker.page
-        other.goto(f"{server.url}/login?next=/cases/{case_id}")
+        other.goto(f"{phone.server.url}/login?next=/cases/{case_id}")
         other.fill("#sg-name", "钱核查")
         other.fill("#sg-password", PASSWORD)
         other.click("#sg-login-submit")
-        other.wait_for_url(f"{server.url}/cases/{case_id}")
+        other.wait_for_url(f"{phone.server.url}/cases/{case_id}")
         _act(other, "verify", "verified")
         _act(other, "close", "closed")
         history = other.inner_text("#sg-history")
@@ -281,7 +273,5 @@ def test_on_a_phone_an_inspection_opens_its_case_which_goes_through_to_closed_an
         for each in (recorded, checker):
             assert not each.outside and not each.errors and not each.csp_problems
     finally:
-        recorded.close()
         if checker is not None:
             checker.close()
-        server.stop()
