@@ -175,20 +175,34 @@ def _render_staffing(table, rollup, fmt) -> str:
     return f"{roll}\n\n{grids}"
 
 
+def _month_report(month_help: str):
+    """The options of a month's report (kpis, evaluation): the month, at most one region, the format, the file."""
+    def wrap(command):
+        for option in reversed([
+                click.option("--month", required=True, help=month_help), click.option("--district"),
+                click.option("--street"), click.option("--community"),
+                click.option("--format", "fmt", default="table", show_default=True,
+                             type=click.Choice(["table", "json", "xlsx"])),
+                click.option("-o", "--output", type=click.Path(dir_okay=False),
+                             help="write to FILE (needed for xlsx)")]):
+            command = option(command)
+        return command
+    return wrap
+
+
+def _needs_file(fmt: str, output) -> None:
+    if fmt == "xlsx" and not output:
+        raise click.UsageError("--format xlsx writes a file: give -o FILE")
+
+
 @cli.command()
-@click.option("--month", required=True, help="the month, YYYY-MM: cases whose deadline falls in it")
-@click.option("--district")
-@click.option("--street")
-@click.option("--community")
-@click.option("--format", "fmt", default="table", show_default=True, type=click.Choice(["table", "json", "xlsx"]))
-@click.option("-o", "--output", type=click.Path(dir_okay=False), help="write to FILE (needed for xlsx)")
+@_month_report("the month, YYYY-MM: cases whose deadline falls in it")
 @pass_app
 def kpis(ctx: _App, month, district, street, community, fmt, output):
     """The month's case measures (月评指标) per grid, community, street, district, unit and person."""
     from .casework.measures import kpi_records, kpi_table
     region = _one_region(district, street, community)
-    if fmt == "xlsx" and not output:
-        raise click.UsageError("--format xlsx writes a file: give -o FILE")
+    _needs_file(fmt, output)
     try:
         table = kpi_table(ctx.engine, ctx.settings, month, region)
         if fmt == "xlsx":
@@ -231,12 +245,7 @@ def _render_kpis(table) -> str:
 
 
 @cli.command()
-@click.option("--month", required=True, help="the month, YYYY-MM")
-@click.option("--district")
-@click.option("--street")
-@click.option("--community")
-@click.option("--format", "fmt", default="table", show_default=True, type=click.Choice(["table", "json", "xlsx"]))
-@click.option("-o", "--output", type=click.Path(dir_okay=False), help="write to FILE (needed for xlsx)")
+@_month_report("the month, YYYY-MM")
 @click.option("--publish", is_flag=True, help="freeze the ended month: later reads return these rows")
 @pass_app
 def evaluation(ctx: _App, month, district, street, community, fmt, output, publish):
@@ -253,8 +262,7 @@ def evaluation(ctx: _App, month, district, street, community, fmt, output, publi
             _fail(exc)
         click.echo(f"evaluation {month}: {done['rows']} rows published at {done['published_at']}")
         return
-    if fmt == "xlsx" and not output:
-        raise click.UsageError("--format xlsx writes a file: give -o FILE")
+    _needs_file(fmt, output)
     try:
         table, status = monthly.evaluation(ctx.engine, ctx.settings, month, region)
         if fmt == "xlsx":

@@ -261,8 +261,9 @@ CASE_LABELS_EN = {
     "addressed_kind": {"frontage": "frontage unit (门前三包)", "place": "key place operator",
                        "grid_leader": "grid leader", "grid": "grid (no leader)"},
     "level": {"grid": "grid", "community": "community", "street": "street", "district": "district", "city": "city"},
-    "inspection": {"daily": "daily check", "weekly": "weekly supervision", "monthly": "monthly evaluation",
+    "inspection": {"daily": "daily round", "weekly": "weekly supervision", "monthly": "monthly evaluation",
                    "unannounced": "unannounced visit"},
+    "inspection_level": {"city": "city", "street": "street / town", "community": "community", "unit": "unit"},
 }
 # The header of every page (templates/base.html): (endpoint prefix, path, label) in the order shown.
 NAV = {

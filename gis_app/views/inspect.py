@@ -15,21 +15,17 @@ from grids.checklists import INSPECTION_KINDS
 from .. import case_rules as rules
 from ..casework.record import MAX_PHOTOS
 from ..storage.photos import MAX_PHOTO_BYTES
-from .i18n import language, remember_language, texts
+from .i18n import CASE_LABELS_EN, labels, language, remember_language, texts
 
 bp = Blueprint("inspect", __name__)
-
-KIND_LABELS_EN = {"daily": "Daily round", "weekly": "Weekly supervision", "monthly": "Monthly evaluation",
-                  "unannounced": "Unannounced visit"}
-LEVEL_LABELS_EN = {"city": "City", "street": "Street / town", "community": "Community", "unit": "Unit"}
 
 
 def _checklists(settings, lang: str) -> list[dict]:
     """Every kind's current checklist, labelled in the page's language."""
     found = []
-    for kind, label in INSPECTION_KINDS.items():
+    for kind, label in labels(lang, INSPECTION_KINDS, CASE_LABELS_EN["inspection"]).items():
         listed = rules.checklist(settings, kind).as_dict()
-        listed["label"] = KIND_LABELS_EN[kind] if lang == "en" else label
+        listed["label"] = label[:1].upper() + label[1:]
         for item in listed["items"]:
             item["shown"] = item.get("label_en") or item["label"] if lang == "en" else item["label"]
         found.append(listed)
@@ -42,7 +38,8 @@ def inspect_page():
     lang = language()
     settings = current_app.config
     caller = g.get("principal")
-    levels = [{"key": k, "label": LEVEL_LABELS_EN[k] if lang == "en" else v} for k, v in INSPECTION_LEVELS.items()]
+    levels = [{"key": k, "label": v[:1].upper() + v[1:]}
+              for k, v in labels(lang, INSPECTION_LEVELS, CASE_LABELS_EN["inspection_level"]).items()]
     data = {"checklists": _checklists(settings, lang), "levels": levels, "max_photos": MAX_PHOTOS,
             "max_photo_bytes": MAX_PHOTO_BYTES, "inspector": caller.name if caller else "",
             "text": {k[8:]: v for k, v in texts(lang).items() if k.startswith("inspect_")}}
