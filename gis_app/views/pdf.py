@@ -35,19 +35,13 @@ def _fetcher(root: str):
         path = static_file(url, root)
         return path.read_bytes(), mimetypes.guess_type(path.name)[0] or "application/octet-stream"
 
-    if hasattr(weasyprint, "URLFetcher"):     # WeasyPrint 66 and later: a fetcher object
-        from weasyprint.urls import URLFetcherResponse
+    from weasyprint.urls import URLFetcherResponse
 
-        class StaticFetcher(weasyprint.URLFetcher):
-            def fetch(self, url, headers=None):
-                body, mime = found(url)
-                return URLFetcherResponse(url, body=body, headers={"Content-Type": mime})
-        return StaticFetcher()
-
-    def fetch(url):                           # earlier: a function answering a dict
-        body, mime = found(url)
-        return {"string": body, "mime_type": mime, "redirected_url": url}
-    return fetch
+    class StaticFetcher(weasyprint.URLFetcher):
+        def fetch(self, url, headers=None):
+            body, mime = found(url)
+            return URLFetcherResponse(url, body=body, headers={"Content-Type": mime})
+    return StaticFetcher()
 
 
 def html_to_pdf(html: str, root: str) -> bytes:
